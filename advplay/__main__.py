@@ -1,0 +1,3 @@
+from advplay.cli import main
+
+raise SystemExit(main())

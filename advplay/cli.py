@@ -1,0 +1,67 @@
+"""The ``advplay`` command: the app, headless training, presets, benchmarks.
+
+Exit status: 0 ok, 2 bad input (with one message naming the key, value and what is allowed),
+1 failure (e.g. training diverged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from advplay.core.errors import ConfigError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advplay", description="A playground for adversarial learning on 2D toy distributions. "
+        "With no command, opens the app.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train headless from a TOML config")
+    train.add_argument("config", help="TOML config file ([target], [model], [train])")
+    train.add_argument("--steps", type=int, help="iterations (overrides train.steps)")
+    train.add_argument("--seed", type=int, help="random seed (overrides train.seed)")
+    train.add_argument("--device", help="cpu, cuda, mps or auto (overrides train.device)")
+    train.add_argument("--out", default=None, help="output folder (default: runs/<config name>)")
+
+    commands.add_parser("presets", help="list targets, models and losses")
+
+    bench = commands.add_parser("bench", help="run a benchmark; the last line printed is JSON")
+    bench.add_argument("name", choices=["speed"], help="speed: session vs a plain PyTorch loop")
+    bench.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            from advplay.train import train_command
+
+            return train_command(args)
+        if args.command == "presets":
+            return _presets()
+        if args.command == "bench":
+            from advplay.bench import run_benchmark
+
+            return run_benchmark(args.name, quick=args.quick)
+        from advplay.app import launch
+
+        return launch()
+    except ConfigError as error:
+        print(f"advplay: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _presets() -> int:
+    from advplay.core.losses import LOSSES
+    from advplay.core.models import MODELS
+    from advplay.core.targets import TARGETS
+
+    for title, registry in (("targets", TARGETS), ("models", MODELS), ("losses", LOSSES)):
+        print(f"{title}:")
+        width = max(len(name) for name in registry)
+        for entry in registry.entries():
+            print(f"  {entry.name:<{width}}  {entry.description}")
+    return 0

@@ -1,0 +1,174 @@
+"""The training loop as an object: ``step(k)``, ``apply(changes)``, ``snapshot()``.
+
+A session knows nothing of Qt or processes: the worker drives one in a child process, the CLI
+drives one in a loop, tests drive one directly. The same config and seed on CPU give the same
+snapshots, step for step.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from advplay.core.config import ON_THE_FLY, Config
+from advplay.core.device import resolve_device
+from advplay.core.errors import ConfigError, TrainingDiverged
+from advplay.core.metrics import MODE_METRIC_SAMPLES, GridReference, MetricHistory, target_metrics
+from advplay.core.models import MODELS
+from advplay.core.snapshot import Snapshot, frozen_array
+from advplay.core.targets import Target, make_target
+from advplay.core.views import ViewGeometry
+
+#: iterations between finiteness checks (each check is one host sync)
+CHECK_EVERY = 50
+#: loss records kept; older ones are thinned evenly
+LOSS_HISTORY = 2000
+
+
+class RealStream:
+    """Fresh real samples on the device, drawn from the target in large chunks.
+
+    Sampling 64k points in one NumPy call and slicing them costs far less per step than a
+    call and a host-to-device copy per batch; every sample is still used once.
+    """
+
+    def __init__(self, target: Target, rng: np.random.Generator, device: torch.device,
+                 chunk: int = 1 << 16):
+        self.target, self.rng, self.device, self.chunk = target, rng, device, chunk
+        self._pool = torch.empty((0, 2), device=device)
+        self._position = 0
+
+    def __call__(self, n: int) -> torch.Tensor:
+        if self._position + n > len(self._pool):
+            points, _ = self.target.sample(max(self.chunk, n), self.rng)
+            self._pool = torch.as_tensor(points, dtype=torch.float32).to(self.device)
+            self._position = 0
+        batch = self._pool[self._position:self._position + n]
+        self._position += n
+        return batch  # (n, 2)
+
+
+class Session:
+    """Trains ``config`` step by step and reports snapshots.
+
+    Parameters
+    ----------
+    config : the experiment (validated)
+    target : an already built target (e.g. a drawing); by default built from ``config.target``
+    """
+
+    def __init__(self, config: Config, target: Target | None = None):
+        self.config = config
+        self.device = resolve_device(config.train.device)
+        self.target = target if target is not None else make_target(
+            config.target.name, **config.target.params)
+        seed = config.train.seed
+        self.step_count = 0
+        self.failed: TrainingDiverged | None = None
+        self._noise = torch.Generator(device=self.device).manual_seed(seed)
+        with torch.random.fork_rng(devices=[]):  # network init from the seed, globals untouched
+            torch.manual_seed(seed)
+            self.model = MODELS[config.model.name](config, self.device, self._noise)
+        self._real = RealStream(self.target, np.random.default_rng(seed), self.device)
+        self._view = ViewGeometry(self.target, self.model, self.device, seed)
+        self._metric_latent = self.model.sample_latent(
+            MODE_METRIC_SAMPLES, torch.Generator(device=self.device).manual_seed(seed + 2))
+        self._grid_reference = GridReference(self.target) if self.target.has_density else None
+        self.losses = MetricHistory(LOSS_HISTORY)
+        self.metric_history = MetricHistory(1000)
+        self.latest_losses = {player: math.nan for player in self.model.players}
+        self.latest_metrics: dict[str, float] = {}
+        self._record_metrics()
+        self._last_snapshot = self.snapshot()
+
+    # ----------------------------------------------------------------- training
+
+    def step(self, k: int = 1, players: tuple[str, ...] | None = None) -> None:
+        """Train ``k`` iterations; ``players`` (e.g. ``("d",)``) limits who moves.
+
+        Raises TrainingDiverged naming the first step whose losses or parameters were not
+        finite; the session then refuses to train and ``snapshot()`` returns the last good one.
+        """
+        if self.failed is not None:
+            raise self.failed
+        players = tuple(players or self.model.players)
+        every = self.config.train.metrics_every
+        done = 0
+        while done < k:
+            chunk = min(k - done, CHECK_EVERY, every - self.step_count % every)
+            pending = [self.model.train_iteration(self._real, self.config.train.batch_size, players)
+                       for _ in range(chunk)]
+            self._commit(pending, players)
+            done += chunk
+            if self.step_count % every == 0:
+                self._record_metrics()
+
+    def _commit(self, pending: list[tuple[torch.Tensor, ...]], players: tuple[str, ...]) -> None:
+        """Bring a chunk's losses to the host once, check them, record them."""
+        values = torch.stack([loss for losses in pending for loss in losses]).view(len(pending), -1)
+        values = values.cpu().numpy().astype(np.float64)  # (chunk, n_players)
+        moved = [i for i, player in enumerate(self.model.players) if player in players]
+        bad_rows = np.flatnonzero(~np.isfinite(values[:, moved]).all(axis=1))
+        if len(bad_rows):
+            self._fail(self.step_count + int(bad_rows[0]) + 1, "the losses")
+        if not self.model.parameters_finite():
+            self._fail(self.step_count + len(pending), "the network parameters")
+        for row in values:
+            self.step_count += 1
+            self.losses.append(self.step_count, dict(zip(self.model.players, row)))
+        self.latest_losses = dict(zip(self.model.players, values[-1]))
+
+    def _fail(self, step: int, what: str) -> None:
+        self.failed = TrainingDiverged(step, what)
+        self._last_snapshot = self._last_snapshot.with_error(str(self.failed))
+        raise self.failed
+
+    def _record_metrics(self) -> None:
+        samples = self.model.generate(self._metric_latent).cpu().numpy()
+        self.latest_metrics = target_metrics(samples, self.target, self._grid_reference)
+        self.metric_history.append(self.step_count, self.latest_metrics)
+
+    def apply(self, changes: dict[str, Any]) -> Config:
+        """Change hyperparameters on the fly, e.g. ``{"train.lr_d": 1e-4}``.
+
+        Keys outside ``ON_THE_FLY`` need a new session and raise ConfigError.
+        """
+        for key, value in changes.items():
+            if key not in ON_THE_FLY:
+                raise ConfigError(key, value, "cannot change while training; reset with the new value")
+        self.config = self.config.replace(changes)
+        self.model.apply(self.config)
+        return self.config
+
+    # ----------------------------------------------------------------- output
+
+    def samples(self, n: int, seed: int | None = None) -> np.ndarray:
+        """``n`` generator samples as float32 (n, 2)."""
+        seed = self.config.train.seed + 3 if seed is None else seed
+        noise = torch.Generator(device=self.device).manual_seed(seed)
+        return self.model.generate(self.model.sample_latent(n, noise)).cpu().numpy().astype(np.float32)
+
+    def snapshot(self) -> Snapshot:
+        """The current picture; after a divergence, the last good one with the error attached."""
+        if self.failed is not None:
+            return self._last_snapshot
+        views = self._view.compute()
+        self._last_snapshot = Snapshot(
+            step=self.step_count,
+            bounds=tuple(float(b) for b in self.target.bounds),
+            losses=self.latest_losses,
+            metrics=self.latest_metrics,
+            history_steps=frozen_array(self.losses.steps(), np.int64),
+            history_losses=frozen_array(
+                np.stack([self.losses.series(p) for p in self.model.players], axis=1)
+                if len(self.losses) else np.zeros((0, len(self.model.players)))),
+            metric_steps=frozen_array(self.metric_history.steps(), np.int64),
+            metric_history={name: frozen_array(self.metric_history.series(name))
+                            for name in self.metric_history.names()},
+            device=str(self.device),
+            **views,
+        )
+        return self._last_snapshot

@@ -1,0 +1,82 @@
+"""The immutable picture of a training session at one step: NumPy arrays and plain numbers only.
+
+Snapshots are what crosses from training to the UI (and to exporters, and between processes),
+so they hold no torch tensors, no references into the live model, and their arrays are
+read-only copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+
+def frozen_array(values, dtype=np.float32) -> np.ndarray:
+    """A read-only copy of ``values``."""
+    array = np.array(values, dtype=dtype, copy=True)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a view needs to draw one frame.
+
+    Attributes
+    ----------
+    step : iterations trained so far
+    bounds : (x_min, x_max, y_min, y_max) of the data plot
+    losses : latest loss of each player, e.g. ``{"d": 1.38, "g": 0.69}``
+    metrics : latest target metrics (modes captured, high quality, KL/JS on the grid, ...)
+    discriminator_output : (H, W) D(x) on the grid (row = y, column = x), as the loss defines it
+    discriminator_logit : (H, W) the raw discriminator output on the same grid
+    real : (N, 2) real samples; real_labels (N,) int or None
+    fake : (N, 2) generator samples of a fixed noise batch
+    fake_gradients : (N, 2) gradient of the generator loss w.r.t. each fake sample
+    manifold : (L, P, 2) images G(z) of the lines of a regular z-grid (L lines, P points each)
+    history_steps : (M,) steps at which ``history_losses`` was recorded (bounded, thinned)
+    history_losses : (M, n_players) loss history, columns in ``losses`` order
+    metric_history : name -> (K,) series at ``metric_steps``
+    """
+
+    step: int
+    bounds: tuple[float, float, float, float]
+    losses: Mapping[str, float]
+    metrics: Mapping[str, float]
+    discriminator_output: np.ndarray
+    discriminator_logit: np.ndarray
+    real: np.ndarray
+    real_labels: np.ndarray | None
+    fake: np.ndarray
+    fake_gradients: np.ndarray
+    manifold: np.ndarray
+    history_steps: np.ndarray
+    history_losses: np.ndarray
+    metric_steps: np.ndarray
+    metric_history: Mapping[str, np.ndarray]
+    device: str = "cpu"
+    error: str | None = field(default=None)
+
+    def __post_init__(self):
+        object.__setattr__(self, "losses", MappingProxyType(dict(self.losses)))
+        object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
+        object.__setattr__(self, "metric_history", MappingProxyType(dict(self.metric_history)))
+
+    def with_error(self, message: str) -> "Snapshot":
+        """The same picture, marked with the error that stopped training after it."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return Snapshot(**{**values, "error": message})
+
+    def __reduce__(self):
+        # MappingProxyType does not pickle; rebuild from plain dicts (snapshots cross processes).
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("losses", "metrics", "metric_history"):
+            values[name] = dict(values[name])
+        return (_rebuild, (values,))
+
+
+def _rebuild(values: dict) -> Snapshot:
+    return Snapshot(**values)

@@ -1,0 +1,90 @@
+"""The fixed inputs behind every frame: the evaluation grid, a fixed noise batch, a z-grid.
+
+Fixing them (seeded once) is what makes consecutive snapshots comparable: the points move
+because the generator moved, not because new noise was drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from advplay.core.snapshot import frozen_array
+from advplay.core.targets import Target
+
+#: resolution of the discriminator surface (square grid over the target's bounds)
+SURFACE_RESOLUTION = 128
+#: generator and real samples drawn in each frame
+VIEW_SAMPLES = 1000
+#: lines per direction of the z-grid, and points along each line
+MANIFOLD_LINES = 11
+MANIFOLD_POINTS = 48
+
+
+def grid_axes(bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell-centre coordinates along x and y of a ``resolution``² grid over ``bounds``."""
+    x_min, x_max, y_min, y_max = bounds
+    half_x = (x_max - x_min) / resolution / 2
+    half_y = (y_max - y_min) / resolution / 2
+    return (np.linspace(x_min + half_x, x_max - half_x, resolution),
+            np.linspace(y_min + half_y, y_max - half_y, resolution))
+
+
+def latent_grid_lines(latent_dim: int, extent: float, lines: int, points: int) -> np.ndarray:
+    """Lines of a regular grid in the first two latent dimensions (others at 0).
+
+    Returns (L, P, latent_dim): ``lines`` lines of constant z1 then ``lines`` of constant z2;
+    a 1D latent space gives the single segment [-extent, extent].
+    """
+    along = np.linspace(-extent, extent, points)
+    if latent_dim == 1:
+        return along.reshape(1, points, 1)
+    across = np.linspace(-extent, extent, lines)
+    result = np.zeros((2 * lines, points, latent_dim))
+    result[:lines, :, 0] = across[:, None]
+    result[:lines, :, 1] = along[None, :]
+    result[lines:, :, 0] = along[None, :]
+    result[lines:, :, 1] = across[:, None]
+    return result
+
+
+class ViewGeometry:
+    """Computes the arrays of a snapshot from the model's current state."""
+
+    def __init__(self, target: Target, model, device: torch.device, seed: int):
+        self.model = model
+        self.device = device
+        self.set_target(target, seed)
+        noise = torch.Generator(device=device).manual_seed(seed + 1)
+        self.latent = model.sample_latent(VIEW_SAMPLES, noise)  # (N, latent_dim)
+        lines = latent_grid_lines(model.latent_dim, model.latent_extent(),
+                                  MANIFOLD_LINES, MANIFOLD_POINTS)
+        self.manifold_shape = lines.shape[:2]
+        self.manifold_latent = torch.as_tensor(lines.reshape(-1, model.latent_dim),
+                                               dtype=torch.float32, device=device)
+
+    def set_target(self, target: Target, seed: int) -> None:
+        """Re-centre the grid and redraw the real samples for a new or edited target."""
+        self.bounds = target.bounds
+        xs, ys = grid_axes(target.bounds, SURFACE_RESOLUTION)
+        grid_x, grid_y = np.meshgrid(xs, ys)  # (H, W): row = y, column = x
+        points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+        self.grid = torch.as_tensor(points, dtype=torch.float32, device=self.device)
+        real, labels = target.sample(VIEW_SAMPLES, np.random.default_rng(seed + 4))
+        self.real = frozen_array(real)
+        self.real_labels = None if labels is None else frozen_array(labels, np.int64)
+
+    def compute(self) -> dict[str, np.ndarray]:
+        shape = (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
+        output, logit = self.model.discriminator_surface(self.grid)
+        fake, gradients = self.model.fake_gradients(self.latent)
+        manifold = self.model.generate(self.manifold_latent).reshape(*self.manifold_shape, 2)
+        return {
+            "discriminator_output": frozen_array(output.cpu().numpy().reshape(shape)),
+            "discriminator_logit": frozen_array(logit.cpu().numpy().reshape(shape)),
+            "real": self.real,
+            "real_labels": self.real_labels,
+            "fake": frozen_array(fake.cpu().numpy()),
+            "fake_gradients": frozen_array(gradients.cpu().numpy()),
+            "manifold": frozen_array(manifold.cpu().numpy()),
+        }
