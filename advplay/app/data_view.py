@@ -1,0 +1,453 @@
+"""The data-space plot: discriminator surface, target, generator samples, gradients, manifold.
+
+:class:`DataView` draws one :class:`~advplay.core.snapshot.Snapshot` at a time. It is called up
+to ~30 times a second, so every layer is a long-lived pyqtgraph item that is refreshed with
+``setImage`` / ``setData``; hidden layers are not refreshed at all (showing one again redraws it
+from the last snapshot). Thousands of arrows and manifold lines are each one ``PlotDataItem``
+of line segments, never one item per arrow.
+
+The geometry helpers (:func:`contour_segments`, :func:`arrow_segments`,
+:func:`polyline_connect`) are plain NumPy and are tested without Qt.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+#: layer names accepted by :meth:`DataView.set_layer_visible`, bottom to top
+LAYERS = ("surface", "density", "contours", "manifold", "real", "gradients", "fake")
+#: which discriminator surface :meth:`DataView.set_surface` can show
+SURFACES = ("output", "logit")
+#: layers hidden until the user asks (the target density would cover the surface)
+HIDDEN_BY_DEFAULT = ("density",)
+
+# Colours, chosen for the dark default background: the surface is a diverging map with a dark
+# centre (blue = "fake" side of D, red = "real" side) so light points stay readable on it; real
+# samples are light and neutral, generated samples a strong accent not found in the colour map.
+SURFACE_COLORMAP = "CET-D4"
+REAL_COLOR = (235, 235, 235)
+#: light tints for real samples of different classes (mixture components, drawn channels)
+REAL_CLASS_COLORS = ((235, 235, 235), (166, 216, 255), (255, 214, 153), (196, 240, 178),
+                     (236, 190, 255), (255, 240, 150), (160, 235, 225), (255, 190, 200))
+FAKE_COLOR = (57, 255, 120)
+GRADIENT_COLOR = (57, 255, 120, 150)
+MANIFOLD_COLOR = (255, 255, 255, 70)
+CONTOUR_COLOR = (255, 255, 255, 60)
+BOUNDARY_COLOR = (255, 255, 255, 200)
+DENSITY_COLOR = (120, 230, 255)
+
+#: the typical (90th percentile) gradient arrow is this fraction of the plot's larger side
+ARROW_FRACTION = 0.06
+#: no arrow is longer than this many typical arrows (keeps outliers from crossing the plot)
+ARROW_CAP = 2.0
+#: arrow-head barbs: length as a fraction of the arrow, angle to the shaft in degrees
+HEAD_FRACTION, HEAD_ANGLE = 0.3, 25.0
+POINT_SIZE = 4
+
+
+def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                     level: float) -> np.ndarray:
+    """Line segments of the ``level`` isocurve of a grid, by vectorised marching squares.
+
+    Parameters
+    ----------
+    values : (H, W) samples at ``(xs[column], ys[row])``; cells with a non-finite corner are skipped
+    xs, ys : (W,) and (H,) increasing coordinates of the grid columns and rows
+    level : the value the curve follows
+
+    Returns
+    -------
+    (2S, 2) array: consecutive rows are the two ends of one segment (``connect="pairs"``).
+    """
+    above = values > level
+    corners = (values[:-1, :-1], values[:-1, 1:], values[1:, 1:], values[1:, :-1])  # 00 01 11 10
+    finite = np.isfinite(corners[0]) & np.isfinite(corners[1]) & np.isfinite(corners[2]) \
+        & np.isfinite(corners[3])
+    sides = (above[:-1, :-1], above[:-1, 1:], above[1:, 1:], above[1:, :-1])
+    shape = sides[0].shape
+    x0, x1 = np.broadcast_to(xs[:-1], shape), np.broadcast_to(xs[1:], shape)
+    y0, y1 = np.broadcast_to(ys[:-1, None], shape), np.broadcast_to(ys[1:, None], shape)
+    # edges around the cell: bottom (00-01), right (01-11), top (11-10), left (10-00)
+    ends = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    crossings, cut = [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for edge in range(4):
+            a, b = edge, (edge + 1) % 4
+            t = (level - corners[a]) / (corners[b] - corners[a])
+            crossings.append(np.stack([ends[a][0] + t * (ends[b][0] - ends[a][0]),
+                                       ends[a][1] + t * (ends[b][1] - ends[a][1])], axis=-1))
+            cut.append((sides[a] != sides[b]) & finite)
+    crossings, cut = np.stack(crossings, axis=2), np.stack(cut, axis=2)  # (H-1, W-1, 4, ...)
+    count = cut.sum(axis=2)
+    simple = crossings[count == 2][cut[count == 2]].reshape(-1, 2)
+    return np.concatenate([simple, _saddle_segments(values, crossings, sides, count, level)])
+
+
+def _saddle_segments(values, crossings, sides, count, level) -> np.ndarray:
+    """Segments of cells crossed on all four edges, split by the value at the cell centre."""
+    saddle = count == 4
+    if not saddle.any():
+        return np.empty((0, 2))
+    centre = 0.25 * (values[:-1, :-1] + values[:-1, 1:] + values[1:, 1:] + values[1:, :-1])
+    points = crossings[saddle]  # (n, 4, 2)
+    # When the centre lies on the same side as corner 00, the curve cuts off corners 01 and 10
+    # (edges bottom+right, top+left); otherwise it cuts off 00 and 11 (left+bottom, right+top).
+    same = ((centre > level) == sides[0])[saddle]
+    order = np.where(same[:, None], [0, 1, 2, 3], [3, 0, 1, 2])
+    return np.take_along_axis(points, order[:, :, None], axis=1).reshape(-1, 2)
+
+
+def arrow_segments(points: np.ndarray, directions: np.ndarray, typical_length: float) -> np.ndarray:
+    """Arrows from ``points`` along ``directions`` as ``connect="pairs"`` segments.
+
+    The first ``2 N`` rows are the shafts (tail, tip) in input order; two barbs per arrow follow.
+    Lengths are scaled so the 90th-percentile arrow is ``typical_length`` long, and capped at
+    :data:`ARROW_CAP` times that.
+    """
+    norms = np.linalg.norm(directions, axis=1)
+    reference = float(np.percentile(norms, 90)) if len(norms) else 0.0
+    if not reference > 0:
+        return np.empty((0, 2))
+    lengths = np.minimum(norms / reference, ARROW_CAP) * typical_length
+    with np.errstate(divide="ignore", invalid="ignore"):
+        units = np.where(norms[:, None] > 0, directions / norms[:, None], 0.0)
+    tips = points + units * lengths[:, None]
+    shafts = np.stack([points, tips], axis=1).reshape(-1, 2)
+    angle = math.radians(HEAD_ANGLE)
+    barbs = []
+    for sign in (1.0, -1.0):
+        cos, sin = math.cos(angle), sign * math.sin(angle)
+        back = -np.stack([units[:, 0] * cos - units[:, 1] * sin,
+                          units[:, 0] * sin + units[:, 1] * cos], axis=1)
+        barbs.append(np.stack([tips, tips + back * (HEAD_FRACTION * lengths)[:, None]], axis=1))
+    return np.concatenate([shafts, np.concatenate(barbs, axis=1).reshape(-1, 2)])
+
+
+def polyline_connect(lines: int, points: int) -> np.ndarray:
+    """The ``connect`` array that draws ``lines`` polylines of ``points`` points as one curve."""
+    connect = np.ones((lines, points), dtype=bool)
+    connect[:, -1] = False
+    return connect.ravel()
+
+
+def surface_style(values: np.ndarray, logit: np.ndarray | None) -> dict:
+    """Colour levels and contour levels for a discriminator surface.
+
+    A surface of probabilities (inside [0, 1] and not the logit itself) gets the fixed range
+    [0, 1] with the decision boundary D = 0.5 highlighted; any other surface (logits, critics,
+    least-squares outputs) a range symmetric about 0, rounded up to a "nice" number so that it
+    does not flicker, with the 0 level highlighted.
+    """
+    finite = values[np.isfinite(values)]
+    probability = (finite.size > 0 and finite.min() >= 0.0 and finite.max() <= 1.0
+                   and logit is not None and not np.array_equal(values, logit))
+    if probability:
+        return {"levels": (0.0, 1.0), "contours": (0.1, 0.3, 0.7, 0.9), "boundary": 0.5}
+    limit = _nice_ceiling(float(np.abs(finite).max())) if finite.size else 1.0
+    step = _nice_ceiling(limit / 3.0)
+    minor = [k * step for k in range(1, int(limit / step) + 1)]
+    return {"levels": (-limit, limit), "contours": tuple(-v for v in minor) + tuple(minor),
+            "boundary": 0.0}
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value`` (> 0)."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= value * (1 - 1e-9))
+
+
+def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
+    """Mask of the rows that are finite in every (N, k) array."""
+    mask = np.ones(len(arrays[0]), dtype=bool)
+    for array in arrays:
+        mask &= np.isfinite(array).all(axis=1)
+    return mask
+
+
+class DataView(pg.GraphicsLayoutWidget):
+    """The data-space plot of a training snapshot.
+
+    Layers, bottom to top (names for :meth:`set_layer_visible`): ``"surface"`` the
+    discriminator as a heat map with a colour bar, ``"density"`` the target density (set with
+    :meth:`set_target_density`; hidden until asked for), ``"contours"`` iso-lines of the surface
+    with the decision boundary highlighted, ``"manifold"`` the image of a latent grid,
+    ``"real"`` target samples (tinted by class), ``"gradients"`` where the generator will move
+    each sample (minus the gradient of its loss), ``"fake"`` generator samples.
+
+    Attributes
+    ----------
+    plot : pg.PlotItem
+    surface_image, density_image : pg.ImageItem
+        Row-major images: row = y, column = x, covering the bounds exactly.
+    color_bar : pg.ColorBarItem
+    contour_lines, boundary_line, gradient_lines : pg.PlotDataItem
+        Line segments (``connect="pairs"``); ``gradient_lines`` holds the shafts first.
+    manifold_lines : pg.PlotDataItem
+    real_scatter, fake_scatter : pg.ScatterPlotItem
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("dataView")
+        self._snapshot = None
+        self._surface = "output"
+        self._image_bounds: dict[str, tuple] = {}
+        self._view_bounds = None
+        self._density = None  # (density in [0, 1] (H, W), bounds)
+        self._real_shown = (None, None)  # the (points, labels) the real scatter holds
+        self._manifold_shape = None
+        self._manifold_connect = None
+        self._build_plot()
+        self._build_items()
+        for name in HIDDEN_BY_DEFAULT:
+            self.set_layer_visible(name, False)
+
+    # ------------------------------------------------------------------ building
+
+    def _build_plot(self) -> None:
+        self.plot = self.addPlot()
+        self.plot.setAspectLocked(True)
+        self.plot.disableAutoRange()  # the range is the target's bounds, never the data's
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "x")
+        self.plot.setLabel("left", "y")
+        self.legend = self.plot.addLegend(offset=(8, 8), brush=(0, 0, 0, 160),
+                                          pen=(255, 255, 255, 60), labelTextSize="8pt")
+
+    def _build_items(self) -> None:
+        self.surface_image = pg.ImageItem(axisOrder="row-major")
+        self.density_image = pg.ImageItem(axisOrder="row-major")
+        self.density_image.setColorMap(pg.ColorMap(
+            [0.0, 1.0], [(*DENSITY_COLOR, 0), (*DENSITY_COLOR, 210)]))
+        self.contour_lines = _segments_item(CONTOUR_COLOR, 1)
+        self.boundary_line = _segments_item(BOUNDARY_COLOR, 2, name="D = 0.5")
+        self.manifold_lines = pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
+                                              skipFiniteCheck=True, name="G(latent grid)")
+        self.real_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, brush=REAL_COLOR,
+                                               name="real", hoverable=False)
+        self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name="\u2212\u2207 G loss")
+        self.fake_scatter = pg.ScatterPlotItem(size=POINT_SIZE + 1, pen=pg.mkPen(0, 0, 0, 180),
+                                               brush=FAKE_COLOR, name="generated",
+                                               hoverable=False)
+        self._layers = {"surface": (self.surface_image,), "density": (self.density_image,),
+                        "contours": (self.contour_lines, self.boundary_line),
+                        "manifold": (self.manifold_lines,), "real": (self.real_scatter,),
+                        "gradients": (self.gradient_lines,), "fake": (self.fake_scatter,)}
+        for depth, name in enumerate(LAYERS):
+            for item in self._layers[name]:
+                item.setZValue(depth)
+                self.plot.addItem(item)
+                # also fires when a legend entry is clicked: redraw what was skipped while hidden
+                item.visibleChanged.connect(lambda layer=name: self._on_layer_visibility(layer))
+        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=SURFACE_COLORMAP,
+                                         label="D(x)", interactive=False, colorMapMenu=False,
+                                         width=14)
+        self.color_bar.setImageItem(self.surface_image, insert_in=self.plot)
+
+    # ------------------------------------------------------------------ public API
+
+    def show_snapshot(self, snapshot) -> None:
+        """Draw ``snapshot`` (a :class:`~advplay.core.snapshot.Snapshot`); visible layers only."""
+        self._snapshot = snapshot
+        self._update_range(snapshot.bounds)
+        for name in LAYERS:
+            self._update_layer(name)
+
+    def set_surface(self, kind: str) -> None:
+        """Show the discriminator's ``"output"`` (D(x) as the loss defines it) or its ``"logit"``."""
+        if kind not in SURFACES:
+            raise ValueError(f"surface must be one of {', '.join(SURFACES)}, not {kind!r}")
+        self._surface = kind
+        self._update_surface()
+        self._update_contours()
+
+    @property
+    def surface(self) -> str:
+        """The surface shown: ``"output"`` or ``"logit"``."""
+        return self._surface
+
+    def set_layer_visible(self, name: str, visible: bool) -> None:
+        """Show or hide one layer (see :data:`LAYERS`)."""
+        if name not in self._layers:
+            raise ValueError(f"layer must be one of {', '.join(LAYERS)}, not {name!r}")
+        for item in self._layers[name]:
+            item.setVisible(bool(visible))
+
+    def layer_visible(self, name: str) -> bool:
+        """Whether any item of layer ``name`` is shown."""
+        return any(item.isVisible() for item in self._layers[name])
+
+    def set_target_density(self, log_density, bounds) -> None:
+        """Set the ``"density"`` layer: log density (H, W) (row = y) over ``bounds``; None clears.
+
+        The density is normalised to its maximum and shown as a translucent glow, so it can lie
+        over the discriminator surface.
+        """
+        if log_density is None:
+            self._density = None
+            self.density_image.clear()
+            return
+        log_density = np.asarray(log_density, dtype=np.float64)
+        finite = np.isfinite(log_density)
+        peak = log_density[finite].max() if finite.any() else 0.0
+        with np.errstate(under="ignore"):
+            density = np.where(finite, np.exp(np.where(finite, log_density, peak) - peak), 0.0)
+        self._density = (np.sqrt(density).astype(np.float32), tuple(map(float, bounds)))
+        self._update_density()
+
+    # ------------------------------------------------------------------ refreshers
+
+    def _on_layer_visibility(self, name: str) -> None:
+        if name == "surface":
+            self.color_bar.setVisible(self.surface_image.isVisible())
+        self._update_layer(name)
+
+    def _update_layer(self, name: str) -> None:
+        getattr(self, f"_update_{name}")()
+
+    def _update_range(self, bounds) -> None:
+        bounds = tuple(bounds)
+        if bounds != self._view_bounds:
+            self._view_bounds = bounds
+            self.plot.setRange(xRange=bounds[:2], yRange=bounds[2:], padding=0)
+
+    def _surface_values(self) -> tuple[np.ndarray, dict]:
+        snapshot = self._snapshot
+        logit = snapshot.discriminator_logit
+        values = logit if self._surface == "logit" else snapshot.discriminator_output
+        return values, surface_style(values, None if self._surface == "logit" else logit)
+
+    def _update_surface(self) -> None:
+        if self._snapshot is None or not self.surface_image.isVisible():
+            return
+        values, style = self._surface_values()
+        self.surface_image.setImage(values, autoLevels=False, levels=style["levels"])
+        self.color_bar.setLevels(style["levels"])
+        self.color_bar.getAxis("left").setLabel(
+            "D logit" if self._surface == "logit" else "D(x)")
+        self._place_image(self.surface_image, "surface", self._snapshot.bounds)
+
+    def _place_image(self, image: pg.ImageItem, key: str, bounds) -> None:
+        # pyqtgraph forgets a rect set before the first setImage, so place after every new bounds.
+        bounds = tuple(bounds)
+        if self._image_bounds.get(key) != bounds:
+            self._image_bounds[key] = bounds
+            x_min, x_max, y_min, y_max = bounds
+            image.setRect(QtCore.QRectF(x_min, y_min, x_max - x_min, y_max - y_min))
+
+    def _update_density(self) -> None:
+        if self._density is None or not self.density_image.isVisible():
+            return
+        density, bounds = self._density
+        self.density_image.setImage(density, autoLevels=False, levels=(0.0, 1.0))
+        self._place_image(self.density_image, "density", bounds)
+
+    def _update_contours(self) -> None:
+        if self._snapshot is None or not self.layer_visible("contours"):
+            return
+        values, style = self._surface_values()
+        xs, ys = _cell_centres(self._snapshot.bounds, values.shape)
+        minor = [contour_segments(values, xs, ys, level) for level in style["contours"]]
+        _set_segments(self.contour_lines, np.concatenate(minor) if minor else np.empty((0, 2)))
+        _set_segments(self.boundary_line, contour_segments(values, xs, ys, style["boundary"]))
+        name = "D = 0.5" if style["boundary"] == 0.5 else (
+            "logit = 0" if self._surface == "logit" else "D = 0")
+        label = self.legend.getLabel(self.boundary_line)
+        if label is not None and label.text != name:
+            label.setText(name)
+
+    def _update_real(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or not self.real_scatter.isVisible():
+            return
+        shown_points, shown_labels = self._real_shown
+        if (shown_points is not None and np.array_equal(shown_points, snapshot.real)
+                and _same_labels(shown_labels, snapshot.real_labels)):
+            return  # the real samples only change with the target: skip the costly brushes
+        self._real_shown = (snapshot.real, snapshot.real_labels)
+        keep = _finite_rows(snapshot.real)
+        points = snapshot.real[keep]
+        labels = snapshot.real_labels
+        if labels is None or len(np.unique(labels)) < 2:
+            self.real_scatter.setData(x=points[:, 0], y=points[:, 1], brush=_brush(REAL_COLOR))
+            return
+        palette = [_brush(color) for color in REAL_CLASS_COLORS]
+        brushes = [palette[label % len(palette)] for label in labels[keep].tolist()]
+        self.real_scatter.setData(x=points[:, 0], y=points[:, 1], brush=brushes)
+
+    def _update_fake(self) -> None:
+        if self._snapshot is None or not self.fake_scatter.isVisible():
+            return
+        fake = self._snapshot.fake
+        fake = fake[_finite_rows(fake)]
+        self.fake_scatter.setData(x=fake[:, 0], y=fake[:, 1])
+
+    def _update_gradients(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or not self.gradient_lines.isVisible():
+            return
+        keep = _finite_rows(snapshot.fake, snapshot.fake_gradients)
+        x_min, x_max, y_min, y_max = snapshot.bounds
+        typical = ARROW_FRACTION * max(x_max - x_min, y_max - y_min)
+        segments = arrow_segments(snapshot.fake[keep].astype(np.float64),
+                                  -snapshot.fake_gradients[keep].astype(np.float64), typical)
+        _set_segments(self.gradient_lines, segments)
+
+    def _update_manifold(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or not self.manifold_lines.isVisible():
+            return
+        lines = snapshot.manifold
+        if lines.ndim != 3 or lines.size == 0:
+            self.manifold_lines.setData([], [])
+            return
+        if self._manifold_shape != lines.shape[:2]:
+            self._manifold_shape = lines.shape[:2]
+            self._manifold_connect = polyline_connect(*lines.shape[:2])
+        points = lines.reshape(-1, 2)
+        finite = np.isfinite(points).all(axis=1)
+        connect = self._manifold_connect
+        if not finite.all():  # break the lines around non-finite points instead of drawing them
+            connect = connect & finite & np.roll(finite, -1)
+            points = np.where(finite[:, None], points, 0.0)
+        self.manifold_lines.setData(points[:, 0], points[:, 1], connect=connect)
+
+
+def _segments_item(color, width: float, name: str | None = None) -> pg.PlotDataItem:
+    return pg.PlotDataItem(pen=pg.mkPen(color, width=width), connect="pairs",
+                           skipFiniteCheck=True, name=name)
+
+
+def _set_segments(item: pg.PlotDataItem, segments: np.ndarray) -> None:
+    item.setData(segments[:, 0], segments[:, 1], connect="pairs")
+
+
+def _cell_centres(bounds, shape) -> tuple[np.ndarray, np.ndarray]:
+    """x of each column and y of each row of an (H, W) grid of cells tiling ``bounds``."""
+    x_min, x_max, y_min, y_max = bounds
+    height, width = shape
+    xs = x_min + (np.arange(width) + 0.5) * (x_max - x_min) / width
+    ys = y_min + (np.arange(height) + 0.5) * (y_max - y_min) / height
+    return xs, ys
+
+
+def _same_labels(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return np.array_equal(a, b)
+
+
+_BRUSHES: dict[tuple, object] = {}
+
+
+def _brush(color):
+    """One shared QBrush per colour (ScatterPlotItem caches symbols by brush)."""
+    if color not in _BRUSHES:
+        _BRUSHES[color] = pg.mkBrush(color)
+    return _BRUSHES[color]

@@ -1,0 +1,16 @@
+"""Benchmarks behind ``advplay bench NAME``.
+
+Each prints a human-readable table, then, as its last line, one JSON object. Numbers are
+ratios measured side by side in one run (interleaved rounds), since these machines are noisy.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+BENCHMARKS = {"speed": "advplay.bench.speed"}
+
+
+def run_benchmark(name: str, quick: bool = False) -> int:
+    module = importlib.import_module(BENCHMARKS[name])
+    return module.main(quick=quick)
