@@ -181,3 +181,12 @@ def test_training_learns_a_single_gaussian():
     samples = session.samples(2000)
     assert np.abs(samples.mean(axis=0) - [1.0, -1.0]).max() < 0.3
     assert session.latest_metrics["js_grid"] < 0.2
+
+
+def test_capture_is_detached_from_further_training():
+    first, second = Session(small_config()), Session(small_config())
+    first.step(10)
+    second.step(10)
+    capture = first.capture()
+    first.step(10)  # training goes on before the capture is rendered
+    assert_same_snapshot(capture.render(), second.snapshot())

@@ -49,6 +49,10 @@ HEAD_FRACTION, HEAD_ANGLE = 0.3, 25.0
 POINT_SIZE = 4
 
 
+#: corner offsets (row, column) of a cell, counter-clockwise from bottom-left: 00, 01, 11, 10
+_CORNERS = np.array([[0, 0], [0, 1], [1, 1], [1, 0]])
+
+
 def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
                      level: float) -> np.ndarray:
     """Line segments of the ``level`` isocurve of a grid, by vectorised marching squares.
@@ -64,41 +68,33 @@ def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
     (2S, 2) array: consecutive rows are the two ends of one segment (``connect="pairs"``).
     """
     above = values > level
-    corners = (values[:-1, :-1], values[:-1, 1:], values[1:, 1:], values[1:, :-1])  # 00 01 11 10
-    finite = np.isfinite(corners[0]) & np.isfinite(corners[1]) & np.isfinite(corners[2]) \
-        & np.isfinite(corners[3])
-    sides = (above[:-1, :-1], above[:-1, 1:], above[1:, 1:], above[1:, :-1])
-    shape = sides[0].shape
-    x0, x1 = np.broadcast_to(xs[:-1], shape), np.broadcast_to(xs[1:], shape)
-    y0, y1 = np.broadcast_to(ys[:-1, None], shape), np.broadcast_to(ys[1:, None], shape)
-    # edges around the cell: bottom (00-01), right (01-11), top (11-10), left (10-00)
-    ends = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
-    crossings, cut = [], []
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for edge in range(4):
-            a, b = edge, (edge + 1) % 4
-            t = (level - corners[a]) / (corners[b] - corners[a])
-            crossings.append(np.stack([ends[a][0] + t * (ends[b][0] - ends[a][0]),
-                                       ends[a][1] + t * (ends[b][1] - ends[a][1])], axis=-1))
-            cut.append((sides[a] != sides[b]) & finite)
-    crossings, cut = np.stack(crossings, axis=2), np.stack(cut, axis=2)  # (H-1, W-1, 4, ...)
-    count = cut.sum(axis=2)
-    simple = crossings[count == 2][cut[count == 2]].reshape(-1, 2)
-    return np.concatenate([simple, _saddle_segments(values, crossings, sides, count, level)])
+    finite = np.isfinite(values)
+    finite = finite[:-1, :-1] & finite[:-1, 1:] & finite[1:, 1:] & finite[1:, :-1]
+    sides = [above[r:r + above.shape[0] - 1, c:c + above.shape[1] - 1] for r, c in _CORNERS]
+    # edge k joins corner k and corner k + 1: bottom, right, top, left
+    cut = np.stack([(sides[k] != sides[(k + 1) % 4]) & finite for k in range(4)], axis=-1)
+    count = cut.sum(axis=-1, dtype=np.int8)
+    rows, cols = np.nonzero(count == 2)
+    edges = np.nonzero(cut[rows, cols])[1]  # two per cell, in edge order
+    simple = _edge_crossings(values, xs, ys, level, np.repeat(rows, 2), np.repeat(cols, 2), edges)
+    # Saddle cells (all four edges cut) are split by the value at the cell centre: on the side
+    # of corner 00 the curve cuts off corners 01 and 10 (edges 0-1, 2-3), else 00 and 11 (3-0, 1-2).
+    rows, cols = np.nonzero(count == 4)
+    centre = values[rows, cols] + values[rows, cols + 1] + values[rows + 1, cols + 1] \
+        + values[rows + 1, cols]
+    same = (centre > 4 * level) == sides[0][rows, cols]
+    edges = np.where(same[:, None], [0, 1, 2, 3], [3, 0, 1, 2]).ravel()
+    saddle = _edge_crossings(values, xs, ys, level, np.repeat(rows, 4), np.repeat(cols, 4), edges)
+    return np.concatenate([simple, saddle])
 
 
-def _saddle_segments(values, crossings, sides, count, level) -> np.ndarray:
-    """Segments of cells crossed on all four edges, split by the value at the cell centre."""
-    saddle = count == 4
-    if not saddle.any():
-        return np.empty((0, 2))
-    centre = 0.25 * (values[:-1, :-1] + values[:-1, 1:] + values[1:, 1:] + values[1:, :-1])
-    points = crossings[saddle]  # (n, 4, 2)
-    # When the centre lies on the same side as corner 00, the curve cuts off corners 01 and 10
-    # (edges bottom+right, top+left); otherwise it cuts off 00 and 11 (left+bottom, right+top).
-    same = ((centre > level) == sides[0])[saddle]
-    order = np.where(same[:, None], [0, 1, 2, 3], [3, 0, 1, 2])
-    return np.take_along_axis(points, order[:, :, None], axis=1).reshape(-1, 2)
+def _edge_crossings(values, xs, ys, level, rows, cols, edges) -> np.ndarray:
+    """Where ``values`` crosses ``level`` on edge ``edges`` of cells (``rows``, ``cols``)."""
+    start, end = _CORNERS[edges], _CORNERS[(edges + 1) % 4]  # (n, 2) offsets
+    r0, c0, r1, c1 = rows + start[:, 0], cols + start[:, 1], rows + end[:, 0], cols + end[:, 1]
+    v0, v1 = values[r0, c0], values[r1, c1]
+    t = (level - v0) / (v1 - v0)  # the signs differ, so v1 != v0
+    return np.stack([xs[c0] + t * (xs[c1] - xs[c0]), ys[r0] + t * (ys[r1] - ys[r0])], axis=1)
 
 
 def arrow_segments(points: np.ndarray, directions: np.ndarray, typical_length: float) -> np.ndarray:

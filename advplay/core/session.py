@@ -18,9 +18,10 @@ from advplay.core.device import resolve_device
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.metrics import MODE_METRIC_SAMPLES, GridReference, MetricHistory, target_metrics
 from advplay.core.models import MODELS
+from advplay.core.models.base import sync_view, view_copy
 from advplay.core.snapshot import Snapshot, frozen_array
 from advplay.core.targets import Target, make_target
-from advplay.core.views import ViewGeometry
+from advplay.core.views import SURFACE_RESOLUTION, ViewGeometry
 
 #: iterations between finiteness checks (each check is one host sync)
 CHECK_EVERY = 50
@@ -60,7 +61,8 @@ class Session:
     target : an already built target (e.g. a drawing); by default built from ``config.target``
     """
 
-    def __init__(self, config: Config, target: Target | None = None):
+    def __init__(self, config: Config, target: Target | None = None,
+                 surface_resolution: int = SURFACE_RESOLUTION):
         self.config = config
         self.device = resolve_device(config.train.device)
         self.target = target if target is not None else make_target(
@@ -73,7 +75,8 @@ class Session:
             torch.manual_seed(seed)
             self.model = MODELS[config.model.name](config, self.device, self._noise)
         self._real = RealStream(self.target, np.random.default_rng(seed), self.device)
-        self._view = ViewGeometry(self.target, self.model, self.device, seed)
+        self._view = ViewGeometry(self.target, self.model, self.device, seed, surface_resolution)
+        self._view_model = view_copy(self.model)
         self._metric_latent = self.model.sample_latent(
             MODE_METRIC_SAMPLES, torch.Generator(device=self.device).manual_seed(seed + 2))
         self._grid_reference = GridReference(self.target) if self.target.has_density else None
@@ -151,24 +154,50 @@ class Session:
         noise = torch.Generator(device=self.device).manual_seed(seed)
         return self.model.generate(self.model.sample_latent(n, noise)).cpu().numpy().astype(np.float32)
 
+    def capture(self) -> "Capture":
+        """Copy what a frame needs (cheap: weights and a few arrays) for :meth:`Capture.render`.
+
+        Rendering may then run in another thread while training goes on. There is one view copy
+        of the model: render a capture before taking the next one.
+        """
+        sync_view(self.model, self._view_model)
+        players = self.model.players
+        return Capture(
+            geometry=self._view,
+            model=self._view_model,
+            fields=dict(
+                step=self.step_count,
+                bounds=tuple(float(b) for b in self.target.bounds),
+                losses=self.latest_losses,
+                metrics=self.latest_metrics,
+                history_steps=frozen_array(self.losses.steps(), np.int64),
+                history_losses=frozen_array(
+                    np.stack([self.losses.series(p) for p in players], axis=1)
+                    if len(self.losses) else np.zeros((0, len(players)))),
+                metric_steps=frozen_array(self.metric_history.steps(), np.int64),
+                metric_history={name: frozen_array(self.metric_history.series(name))
+                                for name in self.metric_history.names()},
+                device=str(self.device),
+            ),
+        )
+
     def snapshot(self) -> Snapshot:
         """The current picture; after a divergence, the last good one with the error attached."""
-        if self.failed is not None:
-            return self._last_snapshot
-        views = self._view.compute()
-        self._last_snapshot = Snapshot(
-            step=self.step_count,
-            bounds=tuple(float(b) for b in self.target.bounds),
-            losses=self.latest_losses,
-            metrics=self.latest_metrics,
-            history_steps=frozen_array(self.losses.steps(), np.int64),
-            history_losses=frozen_array(
-                np.stack([self.losses.series(p) for p in self.model.players], axis=1)
-                if len(self.losses) else np.zeros((0, len(self.model.players)))),
-            metric_steps=frozen_array(self.metric_history.steps(), np.int64),
-            metric_history={name: frozen_array(self.metric_history.series(name))
-                            for name in self.metric_history.names()},
-            device=str(self.device),
-            **views,
-        )
+        if self.failed is None:
+            self._last_snapshot = self.capture().render()
         return self._last_snapshot
+
+    def remember(self, snapshot: Snapshot) -> None:
+        """Keep ``snapshot`` (rendered from a capture elsewhere) as the last good picture."""
+        if self.failed is None:
+            self._last_snapshot = snapshot
+
+
+class Capture:
+    """The inputs of one frame, detached from training; :meth:`render` makes the Snapshot."""
+
+    def __init__(self, geometry: ViewGeometry, model, fields: dict):
+        self.geometry, self.model, self.fields = geometry, model, fields
+
+    def render(self) -> Snapshot:
+        return Snapshot(**self.fields, **self.geometry.compute(self.model))

@@ -51,9 +51,10 @@ def latent_grid_lines(latent_dim: int, extent: float, lines: int, points: int) -
 class ViewGeometry:
     """Computes the arrays of a snapshot from the model's current state."""
 
-    def __init__(self, target: Target, model, device: torch.device, seed: int):
-        self.model = model
+    def __init__(self, target: Target, model, device: torch.device, seed: int,
+                 resolution: int = SURFACE_RESOLUTION):
         self.device = device
+        self.resolution = resolution
         self.set_target(target, seed)
         noise = torch.Generator(device=device).manual_seed(seed + 1)
         self.latent = model.sample_latent(VIEW_SAMPLES, noise)  # (N, latent_dim)
@@ -66,7 +67,7 @@ class ViewGeometry:
     def set_target(self, target: Target, seed: int) -> None:
         """Re-centre the grid and redraw the real samples for a new or edited target."""
         self.bounds = target.bounds
-        xs, ys = grid_axes(target.bounds, SURFACE_RESOLUTION)
+        xs, ys = grid_axes(target.bounds, self.resolution)
         grid_x, grid_y = np.meshgrid(xs, ys)  # (H, W): row = y, column = x
         points = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
         self.grid = torch.as_tensor(points, dtype=torch.float32, device=self.device)
@@ -74,11 +75,12 @@ class ViewGeometry:
         self.real = frozen_array(real)
         self.real_labels = None if labels is None else frozen_array(labels, np.int64)
 
-    def compute(self) -> dict[str, np.ndarray]:
-        shape = (SURFACE_RESOLUTION, SURFACE_RESOLUTION)
-        output, logit = self.model.discriminator_surface(self.grid)
-        fake, gradients = self.model.fake_gradients(self.latent)
-        manifold = self.model.generate(self.manifold_latent).reshape(*self.manifold_shape, 2)
+    def compute(self, model) -> dict[str, np.ndarray]:
+        """The frame's arrays from ``model`` (the session's model or its view copy)."""
+        shape = (self.resolution, self.resolution)
+        output, logit = model.discriminator_surface(self.grid)
+        fake, gradients = model.fake_gradients(self.latent)
+        manifold = model.generate(self.manifold_latent).reshape(*self.manifold_shape, 2)
         return {
             "discriminator_output": frozen_array(output.cpu().numpy().reshape(shape)),
             "discriminator_logit": frozen_array(logit.cpu().numpy().reshape(shape)),

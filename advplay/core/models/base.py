@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Iterable
 
 import torch
@@ -45,3 +46,25 @@ def set_hyperparameters(optimizer: torch.optim.Optimizer, lr: float, train: Trai
             group["momentum"] = train.beta1
         if "alpha" in group:
             group["alpha"] = train.beta2
+
+
+def view_copy(model):
+    """A shallow copy of ``model`` with its own copies of the networks named in ``model.networks``.
+
+    Frames can then be rendered from the copy in another thread while the original trains.
+    """
+    clone = copy.copy(model)
+    for name in model.networks:
+        setattr(clone, name, copy.deepcopy(getattr(model, name)))
+    return clone
+
+
+@torch.no_grad()
+def sync_view(model, clone) -> None:
+    """Bring ``clone`` (from :func:`view_copy`) up to date: weights copied, settings shared."""
+    for name, value in vars(model).items():
+        if name in model.networks:
+            for mine, theirs in zip(getattr(clone, name).parameters(), value.parameters()):
+                mine.copy_(theirs)
+        else:
+            setattr(clone, name, value)

@@ -35,6 +35,7 @@ class GAN:
     """
 
     players = ("d", "g")
+    networks = ("generator", "discriminator")
 
     def __init__(self, config: Config, device: torch.device, noise: torch.Generator):
         model = config.model
