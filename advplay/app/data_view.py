@@ -72,10 +72,11 @@ def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
     finite = finite[:-1, :-1] & finite[:-1, 1:] & finite[1:, 1:] & finite[1:, :-1]
     sides = [above[r:r + above.shape[0] - 1, c:c + above.shape[1] - 1] for r, c in _CORNERS]
     # edge k joins corner k and corner k + 1: bottom, right, top, left
-    cut = np.stack([(sides[k] != sides[(k + 1) % 4]) & finite for k in range(4)], axis=-1)
-    count = cut.sum(axis=-1, dtype=np.int8)
+    cut = [(sides[k] != sides[(k + 1) % 4]) & finite for k in range(4)]
+    count = cut[0].view(np.int8) + cut[1].view(np.int8) + cut[2].view(np.int8) \
+        + cut[3].view(np.int8)
     rows, cols = np.nonzero(count == 2)
-    edges = np.nonzero(cut[rows, cols])[1]  # two per cell, in edge order
+    edges = np.nonzero(np.stack([c[rows, cols] for c in cut], axis=1))[1]  # two per cell, in order
     simple = _edge_crossings(values, xs, ys, level, np.repeat(rows, 2), np.repeat(cols, 2), edges)
     # Saddle cells (all four edges cut) are split by the value at the cell centre: on the side
     # of corner 00 the curve cuts off corners 01 and 10 (edges 0-1, 2-3), else 00 and 11 (3-0, 1-2).

@@ -1,0 +1,241 @@
+"""The code that runs inside the worker process.
+
+The main thread trains; a render thread turns captures into snapshots on the other core, so
+drawing frames costs training almost nothing (torch releases the GIL inside its kernels).
+Frames are published at most ``MAX_FPS`` times a second and the render thread keeps to a CPU
+budget, so a slow frame lowers the frame rate, never the training speed.
+
+Messages out: ``("snapshot", Snapshot, stats)``, ``("error", text, Snapshot | None)``,
+``("state", {"playing": bool})``. Commands in: see :meth:`Worker.handle`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+import traceback
+
+from advplay.core.config import config_from_dict
+from advplay.core.errors import ConfigError, TrainingDiverged
+from advplay.core.session import Capture, Session
+
+MAX_FPS = 30.0
+#: share of one core the render thread may use
+RENDER_BUDGET = 0.35
+#: wall time of one training chunk between command checks
+CHUNK_SECONDS = 0.02
+#: resolution of the live discriminator surface (exports render their own, finer)
+LIVE_SURFACE_RESOLUTION = 96
+
+
+class Renderer(threading.Thread):
+    """Renders captures in the background and publishes the snapshots."""
+
+    def __init__(self, publish):
+        super().__init__(name="advplay-render", daemon=True)
+        self.publish = publish
+        self._inbox: queue.Queue = queue.Queue(maxsize=1)
+        self.idle = threading.Event()
+        self.idle.set()
+        self.render_seconds = 0.0
+
+    def submit(self, capture: Capture, stats: dict, on_done) -> None:
+        self.idle.clear()
+        self._inbox.put((capture, stats, on_done))
+
+    def stop(self) -> None:
+        self._inbox.put(None)
+
+    def run(self) -> None:
+        while (job := self._inbox.get()) is not None:
+            capture, stats, on_done = job
+            start = time.perf_counter()
+            try:
+                snapshot = capture.render()
+                on_done(snapshot)
+                self.publish(("snapshot", snapshot, stats))
+            except Exception:  # a frame that fails to render must not kill the worker
+                self.publish(("error", "drawing a frame failed:\n" + traceback.format_exc(), None))
+            self.render_seconds = time.perf_counter() - start
+            self.idle.set()
+
+
+class Worker:
+    """Owns the session; ``handle`` applies a command, ``train_chunk`` trains a little."""
+
+    def __init__(self, publish):
+        self.publish = publish
+        self.config = None
+        self.session: Session | None = None
+        self.playing = False
+        self.max_steps_per_second: float | None = None
+        self.renderer = Renderer(publish)
+        self.renderer.start()
+        self._chunk = 1
+        self._next_frame = 0.0
+        self._rate_window: list[tuple[float, int]] = []
+
+    # ----------------------------------------------------------- commands
+
+    def handle(self, command: tuple) -> bool:
+        """Apply one command; False once told to quit."""
+        name, *args = command
+        try:
+            if name == "quit":
+                return False
+            if name == "configure":
+                self.config = config_from_dict(args[0])
+                self._rebuild()
+            elif name == "reset":
+                self._rebuild()
+            elif name == "play":
+                if self.session is None or self.session.failed is not None:
+                    self._rebuild()
+                self._set_playing(True)
+            elif name == "pause":
+                self._set_playing(False)
+                self._publish_now()
+            elif name == "step":
+                self._single_step(int(args[0]), tuple(args[1]) if len(args) > 1 and args[1] else None)
+            elif name == "apply":
+                if self.session is not None:
+                    self.config = self.session.apply(args[0])
+            elif name == "speed":
+                self.max_steps_per_second = args[0] or None
+            else:
+                raise ValueError(f"unknown worker command {name!r}")
+        except ConfigError as error:
+            self.publish(("error", str(error), None))
+        except TrainingDiverged as error:
+            self._report_divergence(error)
+        except Exception:
+            self._report_crash()
+        return True
+
+    def _rebuild(self) -> None:
+        if self.config is None:
+            raise ConfigError("config", None, "the worker has no configuration yet")
+        self.renderer.idle.wait()
+        self.session = None  # free the old model first
+        self.session = Session(self.config, surface_resolution=LIVE_SURFACE_RESOLUTION)
+        self._chunk = 1
+        self._rate_window.clear()
+        self._publish_now()
+
+    def _set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.publish(("state", {"playing": playing}))
+
+    def _single_step(self, count: int, players) -> None:
+        if self.session is None or self.session.failed is not None:
+            self._rebuild()
+        self._set_playing(False)
+        self.session.step(count, players)
+        self._publish_now()
+
+    def _publish_now(self) -> None:
+        """Render and publish a frame right away (after a step, reset or pause)."""
+        if self.session is None:
+            return
+        self.renderer.idle.wait()
+        snapshot = self.session.snapshot()
+        self.publish(("snapshot", snapshot, self._stats()))
+
+    # ----------------------------------------------------------- training
+
+    def train_chunk(self) -> None:
+        """Train about ``CHUNK_SECONDS`` worth of steps, then maybe hand a frame to the renderer."""
+        session = self.session
+        start = time.perf_counter()
+        try:
+            session.step(self._chunk)
+        except TrainingDiverged as error:
+            self._report_divergence(error)
+            return
+        except Exception:
+            self._report_crash()
+            return
+        elapsed = time.perf_counter() - start
+        self._adapt_chunk(elapsed)
+        self._rate_window.append((time.perf_counter(), session.step_count))
+        self._throttle(elapsed)
+        self._maybe_render()
+
+    def _adapt_chunk(self, elapsed: float) -> None:
+        per_step = elapsed / self._chunk
+        self._chunk = max(1, min(1000, int(CHUNK_SECONDS / max(per_step, 1e-6))))
+
+    def _throttle(self, elapsed: float) -> None:
+        if self.max_steps_per_second:
+            self._chunk = max(1, min(self._chunk, int(self.max_steps_per_second * CHUNK_SECONDS) or 1))
+            time.sleep(max(0.0, self._chunk / self.max_steps_per_second - elapsed))
+
+    def _maybe_render(self) -> None:
+        now = time.perf_counter()
+        if now < self._next_frame or not self.renderer.idle.is_set():
+            return
+        session = self.session
+        self.renderer.submit(session.capture(), self._stats(), session.remember)
+        spacing = max(1.0 / MAX_FPS, self.renderer.render_seconds / RENDER_BUDGET)
+        self._next_frame = now + spacing
+
+    def _stats(self) -> dict:
+        window = [(t, s) for t, s in self._rate_window if t > time.perf_counter() - 2.0]
+        self._rate_window = window
+        rate = 0.0
+        if len(window) >= 2 and window[-1][0] > window[0][0]:
+            rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0])
+        return {"steps_per_s": rate, "playing": self.playing}
+
+    # ----------------------------------------------------------- failures
+
+    def _report_divergence(self, error: TrainingDiverged) -> None:
+        self._set_playing(False)
+        self.renderer.idle.wait()
+        self.publish(("error", str(error), self.session.snapshot() if self.session else None))
+
+    def _report_crash(self) -> None:
+        self._set_playing(False)
+        self.session = None  # its state is unknown; Play or Reset builds a fresh one
+        self.publish(("error", "training failed:\n" + traceback.format_exc(limit=6), None))
+
+    def close(self) -> None:
+        self.renderer.stop()
+
+
+def worker_main(commands, messages, threads: int = 1) -> None:
+    """Entry point of the worker process (start method ``spawn``)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    messages.cancel_join_thread()  # never hang at exit on frames nobody will read
+
+    def publish(message):
+        if message[0] == "snapshot":
+            try:
+                messages.put_nowait(message)  # a frame the UI has no room for is dropped
+            except queue.Full:
+                pass
+        else:
+            messages.put(message)
+
+    worker = Worker(publish)
+    try:
+        while True:
+            try:
+                command = commands.get(timeout=0.1) if not worker.playing else commands.get_nowait()
+            except queue.Empty:
+                command = None
+            except (EOFError, OSError):  # the app went away
+                break
+            if command is not None:
+                if not worker.handle(command):
+                    break
+                continue
+            if worker.playing and worker.session is not None:
+                worker.train_chunk()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.close()
