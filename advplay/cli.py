@@ -16,6 +16,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="advplay", description="A playground for adversarial learning on 2D toy distributions. "
         "With no command, opens the app.")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS",
+                        help="close the app after SECONDS (smoke tests, automation)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train headless from a TOML config")
@@ -28,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("presets", help="list targets, models and losses")
 
     bench = commands.add_parser("bench", help="run a benchmark; the last line printed is JSON")
-    bench.add_argument("name", choices=["speed"], help="speed: session vs a plain PyTorch loop")
+    bench.add_argument("name", choices=["speed", "gui"],
+                       help="speed: session vs a plain PyTorch loop; gui: window vs headless")
     bench.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     return parser
 
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_benchmark(args.name, quick=args.quick)
         from advplay.app import launch
 
-        return launch()
+        return launch(quit_after=args.quit_after)
     except ConfigError as error:
         print(f"advplay: error: {error}", file=sys.stderr)
         return 2

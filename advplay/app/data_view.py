@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 #: layer names accepted by :meth:`DataView.set_layer_visible`, bottom to top
 LAYERS = ("surface", "density", "contours", "manifold", "real", "gradients", "fake")
@@ -29,17 +29,22 @@ HIDDEN_BY_DEFAULT = ("density",)
 # centre (blue = "fake" side of D, red = "real" side) so light points stay readable on it; real
 # samples are light and neutral, generated samples a strong accent not found in the colour map.
 SURFACE_COLORMAP = "CET-D4"
+#: the surface's colours are scaled by this, so that points stay the brightest things on screen
+SURFACE_BRIGHTNESS = 0.6
 REAL_COLOR = (235, 235, 235)
 #: light tints for real samples of different classes (mixture components, drawn channels)
-REAL_CLASS_COLORS = ((235, 235, 235), (166, 216, 255), (255, 214, 153), (196, 240, 178),
-                     (236, 190, 255), (255, 240, 150), (160, 235, 225), (255, 190, 200))
+#: (no greens or ambers: those belong to the generator and its arrows)
+REAL_CLASS_COLORS = ((235, 235, 235), (150, 205, 255), (240, 175, 255), (255, 175, 190),
+                     (150, 240, 250), (200, 190, 255), (255, 215, 235), (190, 215, 235))
 FAKE_COLOR = (57, 255, 120)
-GRADIENT_COLOR = (57, 255, 120, 150)
-MANIFOLD_COLOR = (255, 255, 255, 70)
+GRADIENT_COLOR = (255, 200, 90, 190)
+MANIFOLD_COLOR = (57, 255, 120, 70)
 CONTOUR_COLOR = (255, 255, 255, 60)
 BOUNDARY_COLOR = (255, 255, 255, 200)
 DENSITY_COLOR = (120, 230, 255)
 
+#: arrows drawn: the first samples of the fixed noise batch, so the same samples every frame
+MAX_ARROWS = 300
 #: the typical (90th percentile) gradient arrow is this fraction of the plot's larger side
 ARROW_FRACTION = 0.06
 #: no arrow is longer than this many typical arrows (keeps outliers from crossing the plot)
@@ -216,10 +221,11 @@ class DataView(pg.GraphicsLayoutWidget):
         self.plot.setLabel("left", "y")
         self.legend = self.plot.addLegend(offset=(8, 8), brush=(0, 0, 0, 160),
                                           pen=(255, 255, 255, 60), labelTextSize="8pt")
+        self.legend.setZValue(len(LAYERS) + 10)  # above every layer
 
     def _build_items(self) -> None:
-        self.surface_image = pg.ImageItem(axisOrder="row-major")
-        self.density_image = pg.ImageItem(axisOrder="row-major")
+        self.surface_image = _SmoothImageItem(axisOrder="row-major")
+        self.density_image = _SmoothImageItem(axisOrder="row-major")
         self.density_image.setColorMap(pg.ColorMap(
             [0.0, 1.0], [(*DENSITY_COLOR, 0), (*DENSITY_COLOR, 210)]))
         self.contour_lines = _segments_item(CONTOUR_COLOR, 1)
@@ -242,7 +248,7 @@ class DataView(pg.GraphicsLayoutWidget):
                 self.plot.addItem(item)
                 # also fires when a legend entry is clicked: redraw what was skipped while hidden
                 item.visibleChanged.connect(lambda layer=name: self._on_layer_visibility(layer))
-        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=SURFACE_COLORMAP,
+        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=_surface_colormap(),
                                          label="D(x)", interactive=False, colorMapMenu=False,
                                          width=14)
         self.color_bar.setImageItem(self.surface_image, insert_in=self.plot)
@@ -390,6 +396,7 @@ class DataView(pg.GraphicsLayoutWidget):
         if snapshot is None or not self.gradient_lines.isVisible():
             return
         keep = _finite_rows(snapshot.fake, snapshot.fake_gradients)
+        keep[MAX_ARROWS:] = False
         x_min, x_max, y_min, y_max = snapshot.bounds
         typical = ARROW_FRACTION * max(x_max - x_min, y_max - y_min)
         segments = arrow_segments(snapshot.fake[keep].astype(np.float64),
@@ -416,6 +423,14 @@ class DataView(pg.GraphicsLayoutWidget):
         self.manifold_lines.setData(points[:, 0], points[:, 1], connect=connect)
 
 
+class _SmoothImageItem(pg.ImageItem):
+    """An ImageItem drawn with bilinear filtering: a smooth surface, not 4-pixel blocks."""
+
+    def paint(self, painter, *args):
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+        super().paint(painter, *args)
+
+
 def _segments_item(color, width: float, name: str | None = None) -> pg.PlotDataItem:
     return pg.PlotDataItem(pen=pg.mkPen(color, width=width), connect="pairs",
                            skipFiniteCheck=True, name=name)
@@ -432,6 +447,13 @@ def _cell_centres(bounds, shape) -> tuple[np.ndarray, np.ndarray]:
     xs = x_min + (np.arange(width) + 0.5) * (x_max - x_min) / width
     ys = y_min + (np.arange(height) + 0.5) * (y_max - y_min) / height
     return xs, ys
+
+
+def _surface_colormap() -> pg.ColorMap:
+    """:data:`SURFACE_COLORMAP` darkened by :data:`SURFACE_BRIGHTNESS` (ordering kept)."""
+    lut = pg.colormap.get(SURFACE_COLORMAP).getLookupTable(nPts=256, alpha=False)
+    dimmed = np.round(lut * SURFACE_BRIGHTNESS).astype(np.uint8)
+    return pg.ColorMap(np.linspace(0.0, 1.0, len(dimmed)), dimmed)
 
 
 def _same_labels(a, b) -> bool:

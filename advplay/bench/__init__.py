@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = {"speed": "advplay.bench.speed"}
+BENCHMARKS = {"speed": "advplay.bench.speed", "gui": "advplay.bench.gui"}
 
 
 def run_benchmark(name: str, quick: bool = False) -> int:

@@ -278,7 +278,7 @@ class MetricHistory:
         self._appended += 1
         self._names.update(dict.fromkeys(clean))
         while len(self._records) > self.capacity:
-            pass
+            self._stride *= 2
             last = self._records[-1]
             self._records = [r for r in self._records[:-1] if r[0] % self._stride == 0] + [last]
 

@@ -1,0 +1,110 @@
+"""The Qt side of the worker: a small QObject that sends commands and emits what comes back."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from advplay.core.config import Config
+from advplay.worker import WorkerHandle
+
+#: how often the UI looks for new frames; only the newest frame waiting is drawn
+POLL_MS = 15
+
+
+class WorkerClient(QObject):
+    """Talks to the training worker without ever waiting on it.
+
+    Signals
+    -------
+    snapshot_received(Snapshot, dict) : the newest frame and worker stats (steps_per_s)
+    error_reported(str) : training diverged, a command was refused, or training raised
+    playing_changed(bool)
+    worker_died(str) : the process ended unexpectedly; the next Play restarts it
+    """
+
+    snapshot_received = Signal(object, dict)
+    error_reported = Signal(str)
+    playing_changed = Signal(bool)
+    worker_died = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.handle = WorkerHandle()
+        self.config: Config | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._on_poll)
+        self._reported_death = False
+
+    def start(self, config: Config) -> None:
+        """Start the worker (a few seconds in the background) and give it ``config``."""
+        self.config = config
+        self._restart()
+        self._timer.start()
+
+    def _restart(self) -> None:
+        self.handle.stop()
+        self.handle.start()
+        self._reported_death = False
+        self.handle.send("configure", self.config.to_dict())
+
+    def _ensure_worker(self) -> None:
+        if not self.handle.alive:
+            self._restart()
+
+    def configure(self, config: Config) -> None:
+        """New config: the worker builds a fresh session (step 0)."""
+        self.config = config
+        self._ensure_worker()
+        self.handle.send("configure", config.to_dict())
+
+    def play(self) -> None:
+        self._ensure_worker()
+        self.handle.send("play")
+
+    def pause(self) -> None:
+        if self.handle.alive:
+            self.handle.send("pause")
+
+    def step(self, count: int = 1, players: tuple[str, ...] | None = None) -> None:
+        self._ensure_worker()
+        self.handle.send("step", count, players)
+
+    def reset(self) -> None:
+        self._ensure_worker()
+        self.handle.send("reset")
+
+    def apply(self, changes: dict) -> None:
+        """Hyperparameters that change on the fly; the config is updated here too."""
+        self.config = self.config.replace(changes)
+        if self.handle.alive:
+            self.handle.send("apply", changes)
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        if self.handle.alive:
+            self.handle.send("speed", steps_per_second)
+
+    def shutdown(self) -> None:
+        """Stop polling and end the worker (within ~2 s, killing it if it does not quit)."""
+        self._timer.stop()
+        self.handle.stop()
+
+    def _on_poll(self) -> None:
+        newest = None
+        for message in self.handle.receive():
+            kind = message[0]
+            if kind == "snapshot":
+                newest = message
+            elif kind == "state":
+                self.playing_changed.emit(message[1]["playing"])
+            elif kind == "error":
+                if message[2] is not None:
+                    newest = ("snapshot", message[2], {"steps_per_s": 0.0, "playing": False})
+                self.error_reported.emit(message[1])
+        if newest is not None:
+            self.snapshot_received.emit(newest[1], newest[2])
+        if not self.handle.alive and self.handle.process is not None and not self._reported_death:
+            self._reported_death = True
+            self.playing_changed.emit(False)
+            self.worker_died.emit(f"the training process stopped unexpectedly (exit code "
+                                  f"{self.handle.exit_code}); press Play or Reset to restart it")

@@ -1,0 +1,233 @@
+"""Training curves: player losses, and the target metrics (mode coverage, divergences).
+
+:class:`CurvesView` draws the bounded histories a :class:`~advplay.core.snapshot.Snapshot`
+carries. Curves are long-lived ``PlotDataItem`` objects refreshed with ``setData``, and NaN
+or infinite values break a curve instead of breaking the plot (``connect="finite"``).
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+
+from advplay.app.data_view import FAKE_COLOR
+
+#: loss colours by player; the generator matches the generated samples in the data view
+PLAYER_COLORS = {"d": (110, 168, 255), "g": FAKE_COLOR}
+OTHER_COLORS = ((255, 196, 84), (236, 120, 255), (255, 120, 120), (120, 230, 220))
+#: metrics in [0, 1] about the modes of a mixture: name -> (label, colour)
+COVERAGE_METRICS = {"modes_captured": ("modes captured", (255, 196, 84)),
+                    "high_quality": ("high-quality fraction", (150, 200, 255))}
+#: divergences to the target: name -> (label, colour); unknown metrics join this plot
+DIVERGENCE_METRICS = {"kl_grid": ("KL (grid)", (255, 120, 160)),
+                      "js_grid": ("JS (grid)", (190, 140, 255)),
+                      "reverse_kl": ("reverse KL (modes)", (120, 230, 220))}
+#: metrics that describe the target or the measurement rather than the generator
+CONSTANT_METRICS = ("n_modes", "grid_size")
+
+
+class CurvesView(pg.GraphicsLayoutWidget):
+    """Loss and metric histories of a training run, with a shared step axis.
+
+    Three stacked plots: ``loss_plot`` (one curve per player, columns of
+    ``snapshot.history_losses`` named by ``snapshot.losses``, each drawn raw and faint with a
+    moving average on top), ``coverage_plot`` (modes captured as a fraction of the target's
+    modes, and the high-quality fraction) and ``divergence_plot`` (grid KL and JS, reverse KL of
+    the mode histogram, and any metric this view does not know; log axis, zeros leave a gap).
+    A metric plot with nothing to show is hidden. Each plot's title is its legend, so no legend
+    box covers the curves.
+
+    Attributes
+    ----------
+    loss_curves, loss_trends : dict[str, pg.PlotDataItem]
+        Raw and smoothed loss curves by player.
+    metric_curves : dict[str, pg.PlotDataItem]
+        Metric curves by metric name.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("curvesView")
+        self.loss_curves: dict[str, pg.PlotDataItem] = {}
+        self.loss_trends: dict[str, pg.PlotDataItem] = {}
+        self.metric_curves: dict[str, pg.PlotDataItem] = {}
+        self._log_scale = False
+        self._snapshot = None
+        self._titles: dict[str, str] = {}
+        self.loss_plot = self._add_plot(0, "loss")
+        self.coverage_plot = self._add_plot(1, "fraction")
+        self.coverage_plot.setYRange(0.0, 1.0, padding=0.04)
+        self.coverage_plot.enableAutoRange(y=False)
+        self.divergence_plot = self._add_plot(2, "nats (log)")
+        self.divergence_plot.setLogMode(y=True)
+        self.divergence_plot.setLabel("bottom", "step")
+        for plot in (self.coverage_plot, self.divergence_plot):
+            plot.setXLink(self.loss_plot)
+            plot.setVisible(False)
+
+    def _add_plot(self, row: int, unit: str) -> pg.PlotItem:
+        plot = self.addPlot(row=row, col=0)
+        plot.setLabel("left", unit)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.hideButtons()
+        return plot
+
+    # ------------------------------------------------------------------ public API
+
+    def show_snapshot(self, snapshot) -> None:
+        """Draw the loss and metric histories of ``snapshot``."""
+        self._snapshot = snapshot
+        self._update_losses()
+        self._update_metrics()
+
+    def set_log_scale(self, enabled: bool) -> None:
+        """Show the losses on a logarithmic axis.
+
+        A log axis needs positive values, but several losses (Wasserstein, hinge for G) are
+        signed: the log scale therefore shows ``|loss|``, and exact zeros leave a gap.
+        """
+        self._log_scale = bool(enabled)
+        self.loss_plot.setLogMode(y=self._log_scale)
+        self.loss_plot.setLabel("left", "|loss| (log)" if self._log_scale else "loss")
+        self._update_losses()
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether the loss axis is logarithmic."""
+        return self._log_scale
+
+    # ------------------------------------------------------------------ refreshers
+
+    def _update_losses(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        players = list(snapshot.losses)
+        for curves in (self.loss_curves, self.loss_trends):
+            self._prune(self.loss_plot, curves, players)
+        steps = np.asarray(snapshot.history_steps, dtype=np.float64)
+        history = np.asarray(snapshot.history_losses, dtype=np.float64).reshape(len(steps), -1)
+        entries = []
+        for column, player in enumerate(players):
+            values = history[:, column] if column < history.shape[1] else np.full(len(steps), np.nan)
+            if self._log_scale:  # |loss| on a log axis; a zero would be log(0) = -inf
+                values = np.abs(values)
+                values[values == 0] = np.nan
+            color = _player_color(player, column)
+            if player not in self.loss_curves:
+                self._add_curve(self.loss_plot, self.loss_curves, player, (*color[:3], 70), 1)
+                self._add_curve(self.loss_plot, self.loss_trends, player, color, 2)
+            _set_finite(self.loss_curves[player], steps, values)
+            _set_finite(self.loss_trends[player], steps, moving_average(values))
+            entries.append((f"{player.upper()}", color))
+        self._set_title(self.loss_plot, "losses", entries)
+
+    def _update_metrics(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        series = _plottable_metrics(snapshot)
+        plots = {"coverage": self.coverage_plot, "divergence": self.divergence_plot}
+        for plot in plots.values():
+            self._prune(plot, self.metric_curves, list(series))
+        steps = np.asarray(snapshot.metric_steps, dtype=np.float64)
+        entries = {role: [] for role in plots}
+        for name, (role, label, color, values) in series.items():
+            if name not in self.metric_curves:
+                self._add_curve(plots[role], self.metric_curves, name, color, 2)
+            if role == "divergence":
+                values = np.where(values > 0, values, np.nan)  # log axis
+            _set_finite(self.metric_curves[name], steps, values)
+            entries[role].append((label, color))
+        for role, plot in plots.items():
+            plot.setVisible(bool(entries[role]))
+            title = "mode coverage" if role == "coverage" else "divergence to the target"
+            self._set_title(plot, title, entries[role])
+
+    # ------------------------------------------------------------------ helpers
+
+    def _add_curve(self, plot, curves: dict, key: str, color, width: float) -> None:
+        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=width), connect="finite")
+        plot.addItem(curve)
+        curves[key] = curve
+
+    def _prune(self, plot, curves: dict, keep: list[str]) -> None:
+        """Remove the curves of players or metrics the current run does not have."""
+        for key in [key for key in curves if key not in keep]:
+            if curves[key] in plot.listDataItems():
+                plot.removeItem(curves.pop(key))
+
+    def _set_title(self, plot, title: str, entries) -> None:
+        """A title that doubles as the legend: the name, then each curve's label in its colour."""
+        legend = "&nbsp;&nbsp;".join(
+            f"<span style='color:{_css(color)}'>\u2501 {html.escape(label)}</span>"
+            for label, color in entries)
+        text = f"<span style='color:#bbb'>{title}</span>&nbsp;&nbsp;&nbsp;{legend}"
+        if self._titles.get(title) != text:
+            self._titles[title] = text
+            plot.setTitle(text, size="9pt")
+
+
+def moving_average(values: np.ndarray, fraction: float = 1 / 40) -> np.ndarray:
+    """Centred moving average over ``fraction`` of the series, ignoring NaN/inf values.
+
+    Points that are themselves non-finite stay NaN, so gaps in the data stay visible.
+    """
+    window = max(1, int(round(len(values) * fraction)))
+    if window == 1 or len(values) == 0:
+        return values
+    finite = np.isfinite(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    index = np.arange(len(values))
+    low = np.clip(index - window // 2, 0, len(values))
+    high = np.clip(index + window - window // 2, 0, len(values))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (sums[high] - sums[low]) / (counts[high] - counts[low])
+    return np.where(finite, mean, np.nan)
+
+
+def _css(color) -> str:
+    return "#" + "".join(f"{int(c):02x}" for c in color[:3])
+
+
+def _player_color(player: str, index: int):
+    return PLAYER_COLORS.get(player, OTHER_COLORS[index % len(OTHER_COLORS)])
+
+
+def _plottable_metrics(snapshot) -> dict:
+    """name -> (plot role, label, colour, values) for every metric worth a curve."""
+    history = snapshot.metric_history
+    result = {}
+    for index, (name, values) in enumerate(history.items()):
+        if name in CONSTANT_METRICS:
+            continue
+        values = np.asarray(values, dtype=np.float64)
+        if name in COVERAGE_METRICS:
+            label, color = COVERAGE_METRICS[name]
+            if name == "modes_captured" and "n_modes" in history:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    values = values / np.asarray(history["n_modes"], dtype=np.float64)
+                label = f"{label} (of {_last_finite(history['n_modes'])})"
+            result[name] = ("coverage", label, color, values)
+        else:
+            label, color = DIVERGENCE_METRICS.get(
+                name, (name.replace("_", " "), OTHER_COLORS[index % len(OTHER_COLORS)]))
+            result[name] = ("divergence", label, color, values)
+    return result
+
+
+def _last_finite(values) -> str:
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    return f"{finite[-1]:g}" if finite.size else "?"
+
+
+def _set_finite(curve: pg.PlotDataItem, steps: np.ndarray, values: np.ndarray) -> None:
+    """Set a curve's data, breaking it at NaN/inf values; an all-NaN series draws nothing."""
+    if not np.isfinite(values).any():
+        curve.setData([], [])
+        return
+    curve.setData(steps, values, connect="finite")

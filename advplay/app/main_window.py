@@ -1,0 +1,231 @@
+"""The main window: data view and curves in the centre, settings on the left, transport on top."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QSplitter, QVBoxLayout, QWidget)
+
+from advplay.app.client import WorkerClient
+from advplay.app.controls import ControlPanel
+from advplay.app.curves_view import CurvesView
+from advplay.app.data_view import DataView
+from advplay.app.transport import ErrorBanner, TransportBar
+from advplay.core.config import ON_THE_FLY, Config, config_from_dict
+from advplay.core.errors import ConfigError
+from advplay.core.targets import make_target
+from advplay.core.views import grid_axes
+
+DENSITY_RESOLUTION = 128
+
+
+class MainWindow(QMainWindow):
+    """The advplay window. ``MainWindow(config)`` starts its worker at once.
+
+    ``confirm_reset`` asks before a change that needs a new model throws training away; tests
+    replace it (it is a plain attribute holding a function of the question text).
+    """
+
+    snapshot_shown = Signal(object)
+
+    def __init__(self, config: Config | None = None):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("advplay: adversarial learning playground")
+        self.resize(1400, 900)
+        self.config = config or Config()
+        self.snapshot = None
+        self.playing = False
+        self.confirm_reset = self._ask_reset
+        self._build_views()
+        self._build_controls()
+        self._build_status_bar()
+        self._build_menus()
+        self.client = WorkerClient(self)
+        self.client.snapshot_received.connect(self._on_snapshot)
+        self.client.error_reported.connect(self._on_error)
+        self.client.worker_died.connect(self._on_error)
+        self.client.playing_changed.connect(self._on_playing_changed)
+        self.controls.set_config(self.config)
+        self._update_target_density()
+        self.client.start(self.config)
+
+    # ----------------------------------------------------------------- layout
+
+    def _build_views(self) -> None:
+        self.data_view = DataView()
+        self.curves_view = CurvesView()
+        self.banner = ErrorBanner()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.data_view, 1)
+        splitter.addWidget(top)
+        splitter.addWidget(self.curves_view)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+
+    def _build_controls(self) -> None:
+        self.transport = TransportBar(self)
+        self.addToolBar(self.transport)
+        self.transport.play_toggled.connect(self._on_play_toggled)
+        self.transport.step_requested.connect(self._on_step)
+        self.transport.reset_requested.connect(self._on_reset)
+        self.transport.speed_changed.connect(lambda speed: self.client.set_speed(speed))
+        self.controls = ControlPanel()
+        self.controls.changed.connect(self._on_setting_changed)
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        dock = QDockWidget("Settings", self)
+        dock.setObjectName("settingsDock")
+        dock.setWidget(scroll)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+    def _build_status_bar(self) -> None:
+        self.step_label = QLabel("Step 0")
+        self.step_label.setObjectName("stepLabel")
+        self.step_label.setToolTip("Training iterations so far")
+        self.rate_label = QLabel("")
+        self.rate_label.setToolTip("Training speed in the worker process")
+        self.device_label = QLabel("")
+        self.device_label.setToolTip("Where the networks train")
+        for label in (self.step_label, self.rate_label, self.device_label):
+            self.statusBar().addPermanentWidget(label)
+        self.statusBar().showMessage("Starting the training process…")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        training = bar.addMenu("&Training")
+        for action in self.transport.actions_for_menu():
+            training.addAction(action)
+        view = bar.addMenu("&View")
+        self.logit_action = self._action(view, "Show discriminator &logit", "L",
+                                         self._on_surface_toggled, checkable=True)
+        for name, label, key, on in (("contours", "&Contours", "C", True),
+                                     ("density", "Target &density", "T", True),
+                                     ("real", "&Real samples", "Shift+R", True),
+                                     ("fake", "&Generated samples", "G", True),
+                                     ("gradients", "Generator &gradients", "A", False),
+                                     ("manifold", "Generator &manifold", "M", False)):
+            action = self._action(view, label, key, None, checkable=True)
+            action.setChecked(on)
+            action.toggled.connect(lambda visible, n=name: self.data_view.set_layer_visible(n, visible))
+            self.data_view.set_layer_visible(name, on)
+        view.addSeparator()
+        self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
+                                       self.curves_view.set_log_scale, checkable=True)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
+                     self._show_shortcuts)
+
+    def _action(self, menu, text, shortcut, slot, checkable=False) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        if slot is not None:
+            action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    # ----------------------------------------------------------------- handlers
+
+    def _on_play_toggled(self, play: bool) -> None:
+        if play:
+            self.banner.clear()
+            self.client.play()
+        else:
+            self.client.pause()
+
+    def _on_step(self, count: int, players) -> None:
+        self.banner.clear()
+        self.client.step(count, players)
+
+    def _on_reset(self) -> None:
+        self.banner.clear()
+        self.client.reset()
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        self.playing = playing
+        self.transport.set_playing(playing)
+
+    def _on_snapshot(self, snapshot, stats: dict) -> None:
+        self.snapshot = snapshot
+        self.data_view.show_snapshot(snapshot)
+        self.curves_view.show_snapshot(snapshot)
+        self.step_label.setText(f"Step {snapshot.step}")
+        rate = stats.get("steps_per_s", 0.0)
+        self.rate_label.setText(f"{rate:,.0f} steps/s" if stats.get("playing") else "paused")
+        self.device_label.setText(f"device: {snapshot.device}")
+        if not self.banner.isVisible():
+            self.statusBar().clearMessage()
+        self.snapshot_shown.emit(snapshot)
+
+    def _on_error(self, message: str) -> None:
+        self.banner.show_error(message)
+        self.statusBar().showMessage("Training paused: " + message.splitlines()[0])
+
+    def _on_surface_toggled(self, logit: bool) -> None:
+        self.data_view.set_surface("logit" if logit else "output")
+
+    def _on_setting_changed(self, key: str, value) -> None:
+        try:
+            candidate = _with_change(self.config, key, value)
+        except ConfigError as error:
+            self._on_error(str(error))
+            self.controls.set_config(self.config)
+            return
+        if key in ON_THE_FLY:
+            self.config = candidate
+            section, name = key.split(".")
+            self.client.apply({key: getattr(getattr(candidate, section), name)})
+            return
+        trained = self.snapshot is not None and self.snapshot.step > 0
+        if trained and not self.confirm_reset(f"Changing {key} needs a new model; "
+                                               f"the current training (step {self.snapshot.step}) "
+                                               "will be lost. Reset now?"):
+            self.controls.set_config(self.config)
+            return
+        self.config = candidate
+        self.banner.clear()
+        self._update_target_density()
+        self.client.configure(candidate)
+
+    def _ask_reset(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "Reset training?", question)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _update_target_density(self) -> None:
+        target = make_target(self.config.target.name, **self.config.target.params)
+        if not target.has_density:
+            self.data_view.set_target_density(None, target.bounds)
+            return
+        xs, ys = grid_axes(target.bounds, DENSITY_RESOLUTION)
+        grid_x, grid_y = np.meshgrid(xs, ys)
+        log_density = target.log_prob(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1))
+        self.data_view.set_target_density(log_density.reshape(grid_x.shape), target.bounds)
+
+    def _show_shortcuts(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", self.transport.shortcut_help())
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.client.shutdown()
+        super().closeEvent(event)
+
+
+def _with_change(config: Config, key: str, value) -> Config:
+    """``config`` with one key changed; a new target starts from its default parameters."""
+    if key != "target.name":
+        return config.replace({key: value})
+    data = config.to_dict()
+    data["target"] = {"name": value}
+    return config_from_dict(data)

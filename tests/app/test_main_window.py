@@ -1,0 +1,147 @@
+"""The main window against a real worker process (pytest-qt, offscreen)."""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QToolButton
+
+from advplay.app.main_window import MainWindow
+from advplay.core.config import Config
+
+START_TIMEOUT = 60_000  # ms: spawning the worker imports torch
+
+
+def step_of(window) -> int:
+    return int(window.findChild(QLabel, "stepLabel").text().split()[-1])
+
+
+@pytest.fixture
+def window(qtbot):
+    window = MainWindow(Config().replace({"model.width": 64}))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.snapshot is not None, timeout=START_TIMEOUT)
+    yield window
+    window.close()
+
+
+def click(qtbot, window, name):
+    qtbot.mouseClick(window.findChild(QToolButton, name), Qt.MouseButton.LeftButton)
+
+
+def test_window_opens_with_the_default_experiment(window):
+    assert window.objectName() == "mainWindow"
+    for name in ("playButton", "stepButton", "resetButton", "stepDButton", "stepGButton"):
+        assert window.findChild(QToolButton, name) is not None, name
+    assert window.findChild(QComboBox, "targetCombo").currentText() == "ring8"
+    assert window.findChild(QComboBox, "modelCombo").currentText() == "gan"
+    assert window.findChild(QComboBox, "lossCombo").currentText() == "nonsaturating"
+    devices = window.findChild(QComboBox, "deviceCombo")
+    assert "cpu" in [devices.itemText(i) for i in range(devices.count())]
+    assert window.data_view.objectName() == "dataView"
+    assert window.curves_view.objectName() == "curvesView"
+    assert step_of(window) == 0
+    for widget in window.controls.editors.values():
+        assert widget.toolTip(), widget.objectName()
+
+
+def test_play_trains_and_pause_holds(qtbot, window):
+    first = window.snapshot
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: step_of(window) > 100, timeout=30_000)
+    assert not np.array_equal(window.snapshot.discriminator_output, first.discriminator_output)
+    click(qtbot, window, "playButton")  # pause
+    qtbot.waitUntil(lambda: not window.playing, timeout=10_000)
+    qtbot.wait(300)  # let the frame published on pause arrive
+    held = step_of(window)
+    qtbot.wait(500)
+    assert step_of(window) == held
+
+
+def test_step_advances_by_exactly_the_chosen_count_and_reset_returns_to_zero(qtbot, window):
+    window.findChild(QSpinBox, "stepCountSpin").setValue(7)
+    click(qtbot, window, "stepButton")
+    qtbot.waitUntil(lambda: step_of(window) == 7, timeout=10_000)
+    click(qtbot, window, "stepDButton")
+    qtbot.waitUntil(lambda: step_of(window) == 8, timeout=10_000)
+    assert np.isnan(window.snapshot.losses["g"])  # only the discriminator moved
+    click(qtbot, window, "resetButton")
+    qtbot.waitUntil(lambda: step_of(window) == 0, timeout=10_000)
+
+
+def test_changing_the_target_redraws(qtbot, window):
+    ring_bounds = window.snapshot.bounds
+    window.findChild(QComboBox, "targetCombo").setCurrentText("grid25")
+    qtbot.waitUntil(lambda: window.snapshot.bounds != ring_bounds, timeout=10_000)
+    assert window.snapshot.bounds[1] > 4 and window.config.target.name == "grid25"
+    assert window.snapshot.real_labels.max() == 24
+
+
+def test_structural_change_after_training_asks_first(qtbot, window):
+    click(qtbot, window, "stepButton")
+    qtbot.waitUntil(lambda: step_of(window) == 1, timeout=10_000)
+    questions = []
+    window.confirm_reset = lambda text: questions.append(text) or False
+    window.findChild(QSpinBox, "widthSpin").setValue(32)
+    assert questions and window.config.model.width == 64  # declined: nothing changed
+    assert window.findChild(QSpinBox, "widthSpin").value() == 64
+    window.findChild(QComboBox, "lossCombo").setCurrentText("hinge")  # on the fly: no question
+    assert len(questions) == 1 and window.client.config.model.loss == "hinge"
+
+
+def test_closing_during_training_ends_the_worker(qtbot, window):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: step_of(window) > 0, timeout=30_000)
+    process = window.client.handle.process
+    window.close()
+    assert not process.is_alive()
+    assert multiprocessing.active_children() == []
+
+
+def test_divergence_is_reported_keeps_the_picture_and_reset_recovers(qtbot, window):
+    wild = {"model.loss": "wasserstein", "model.gp_weight": 0.0, "train.optimizer": "sgd",
+            "train.lr_d": 10.0, "train.lr_g": 10.0}
+    window.config = window.config.replace(wild)
+    window.client.configure(window.config)
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=30_000)
+    assert "diverged at step" in window.banner.label.text()
+    assert not window.playing and window.snapshot is not None
+    assert np.isfinite(window.snapshot.discriminator_output).all()
+    click(qtbot, window, "resetButton")
+    qtbot.waitUntil(lambda: not window.banner.isVisible() and step_of(window) == 0, timeout=10_000)
+
+
+def test_a_dead_worker_is_reported_and_restarted_on_play(qtbot, window):
+    window.client.handle.process.kill()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+    assert "stopped unexpectedly" in window.banner.label.text()
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: step_of(window) > 10, timeout=START_TIMEOUT)
+
+
+def test_many_signal_emits_do_not_crash(qtbot):
+    """PySide6 6.12.0 aborts after ~20k emits on CPython 3.11 (ARCHITECTURE pitfalls)."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        ping = Signal(int)
+
+    emitter, received = Emitter(), []
+    emitter.ping.connect(received.append)
+    for i in range(50_000):
+        emitter.ping.emit(i)
+    assert len(received) == 50_000
+
+
+def test_launched_app_opens_and_quits():
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-m", "advplay", "--quit-after", "4"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
