@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("name", choices=["speed", "gui"],
                        help="speed: session vs a plain PyTorch loop; gui: window vs headless")
     bench.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    bench.add_argument("--threads", type=int, default=None,
+                       help="torch threads for the speed benchmark (default: torch's choice)")
     return parser
 
 
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from advplay.bench import run_benchmark
 
-            return run_benchmark(args.name, quick=args.quick)
+            return run_benchmark(args.name, quick=args.quick, threads=args.threads)
         from advplay.app import launch
 
         return launch(quit_after=args.quit_after)

@@ -11,6 +11,10 @@ import importlib
 BENCHMARKS = {"speed": "advplay.bench.speed", "gui": "advplay.bench.gui"}
 
 
-def run_benchmark(name: str, quick: bool = False) -> int:
+def run_benchmark(name: str, quick: bool = False, threads: int | None = None) -> int:
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     module = importlib.import_module(BENCHMARKS[name])
     return module.main(quick=quick)
