@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
         "With no command, opens the app.")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS",
                         help="close the app after SECONDS (smoke tests, automation)")
+    parser.add_argument("--play", action="store_true", help="start training when the app opens")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="with --quit-after: save a picture of the window just before closing")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train headless from a TOML config")
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_benchmark(args.name, quick=args.quick, threads=args.threads)
         from advplay.app import launch
 
-        return launch(quit_after=args.quit_after)
+        return launch(quit_after=args.quit_after, play=args.play, screenshot=args.screenshot)
     except ConfigError as error:
         print(f"advplay: error: {error}", file=sys.stderr)
         return 2

@@ -13,10 +13,12 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-def launch(quit_after: float | None = None) -> int:
+def launch(quit_after: float | None = None, play: bool = False, screenshot: str | None = None) -> int:
     """Open the main window with the default experiment and run the event loop.
 
-    ``quit_after`` (seconds) closes the window on a timer: for smoke tests and automation.
+    ``quit_after`` (seconds) closes the window on a timer, after saving a ``screenshot`` of it
+    if one is asked for: for smoke tests, automation and the README's pictures. ``play``
+    starts training at once.
     """
     import pyqtgraph as pg
     from PySide6.QtCore import QTimer
@@ -29,6 +31,13 @@ def launch(quit_after: float | None = None) -> int:
 
     window = MainWindow()
     window.show()
+    if play:
+        window.transport.play_action.setChecked(True)
     if quit_after is not None:
-        QTimer.singleShot(int(quit_after * 1000), window.close)
+        def finish():
+            if screenshot:
+                window.grab().save(screenshot)
+            window.close()
+
+        QTimer.singleShot(int(quit_after * 1000), finish)
     return app.exec()
