@@ -1,0 +1,108 @@
+"""The worker: its command handling driven directly (no process), then the real process."""
+
+import time
+
+import pytest
+
+from advplay.core.config import Config
+from advplay.worker import WorkerHandle
+from advplay.worker.process import Worker
+
+SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
+
+
+@pytest.fixture
+def worker():
+    published = []
+    worker = Worker(published.append)
+    worker.published = published
+    yield worker
+    worker.close()
+
+
+def kinds(messages):
+    return [m[0] for m in messages]
+
+
+def test_configure_step_and_reset_publish_frames(worker):
+    worker.handle(("configure", SMALL.to_dict()))
+    assert worker.published[-1][0] == "snapshot" and worker.published[-1][1].step == 0
+    worker.handle(("step", 7, None))
+    assert worker.published[-1][1].step == 7
+    worker.handle(("step", 1, ["d"]))
+    assert worker.published[-1][1].step == 8
+    worker.handle(("reset",))
+    assert worker.published[-1][1].step == 0
+
+
+def test_play_trains_in_chunks_and_renders_in_the_background(worker):
+    worker.handle(("configure", SMALL.to_dict()))
+    worker.handle(("play",))
+    assert ("state", {"playing": True}) in worker.published
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(
+            m[0] == "snapshot" and m[1].step > 0 for m in worker.published):
+        worker.train_chunk()
+    frames = [m[1] for m in worker.published if m[0] == "snapshot"]
+    assert frames[-1].step > 0
+    worker.handle(("pause",))
+    assert worker.published[-1][0] == "snapshot"
+    assert worker.published[-1][1].step == worker.session.step_count
+
+
+def test_bad_changes_are_reported_not_raised(worker):
+    worker.handle(("configure", SMALL.to_dict()))
+    worker.handle(("apply", {"train.lr_d": -1.0}))
+    assert worker.published[-1][0] == "error" and "train.lr_d" in worker.published[-1][1]
+    worker.handle(("configure", {"target": {"name": "nope"}}))
+    assert "target.name" in worker.published[-1][1]
+    worker.handle(("bogus",))
+    assert worker.published[-1][0] == "error" and "unknown worker command" in worker.published[-1][1]
+    worker.handle(("step", 2, None))  # the last good session still trains
+    assert worker.published[-1][1].step == 2
+
+
+def test_divergence_pauses_and_sends_the_last_good_frame(worker):
+    wild = SMALL.replace({"model.loss": "wasserstein", "model.gp_weight": 0.0,
+                          "train.optimizer": "sgd", "train.lr_d": 10.0, "train.lr_g": 10.0})
+    worker.handle(("configure", wild.to_dict()))
+    worker.handle(("step", 500, None))
+    kind, text, snapshot = worker.published[-1]
+    assert kind == "error" and "diverged at step" in text and snapshot.error == text
+    assert not worker.playing
+    worker.handle(("play",))  # Play after a divergence starts afresh
+    assert any(m[0] == "snapshot" and m[1].step == 0 for m in worker.published[-3:])
+
+
+def test_the_process_answers_and_stops_quickly():
+    handle = WorkerHandle()
+    handle.start()
+    try:
+        handle.send("configure", SMALL.to_dict())
+        handle.send("step", 5, None)
+        deadline = time.time() + 60
+        frames = []
+        while time.time() < deadline and not any(f.step == 5 for f in frames):
+            frames += [m[1] for m in handle.receive() if m[0] == "snapshot"]
+            time.sleep(0.02)
+        assert frames[-1].step == 5
+        handle.send("play")
+        time.sleep(0.5)
+    finally:
+        process = handle.process
+        start = time.time()
+        handle.stop()
+    assert time.time() - start < 2.0 and not process.is_alive()
+
+
+def test_a_killed_process_is_detected_and_restarted():
+    handle = WorkerHandle()
+    handle.start()
+    handle.send("configure", SMALL.to_dict())
+    handle.send("play")
+    time.sleep(1.0)
+    handle.process.kill()
+    handle.process.join(5)
+    assert not handle.alive
+    assert handle.ensure_running() is True and handle.alive
+    handle.stop()
