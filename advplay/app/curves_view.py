@@ -62,13 +62,14 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.coverage_plot.enableAutoRange(y=False)
         self.divergence_plot = self._add_plot(2, "nats (log)")
         self.divergence_plot.setLogMode(y=True)
+        self.loss_plot.setLabel("bottom", "step")
         self.divergence_plot.setLabel("bottom", "step")
         for plot in (self.coverage_plot, self.divergence_plot):
             plot.setXLink(self.loss_plot)
             plot.setVisible(False)
 
     def _add_plot(self, row: int, unit: str) -> pg.PlotItem:
-        plot = self.addPlot(row=row, col=0)
+        plot = self.addPlot(row=row, col=0, axisItems={"left": LogFriendlyAxis("left")})
         plot.setLabel("left", unit)
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.hideButtons()
@@ -108,10 +109,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for curves in (self.loss_curves, self.loss_trends):
             self._prune(self.loss_plot, curves, players)
         steps = np.asarray(snapshot.history_steps, dtype=np.float64)
-        history = np.asarray(snapshot.history_losses, dtype=np.float64).reshape(len(steps), -1)
+        history = np.asarray(snapshot.history_losses, dtype=np.float64)
+        history = history.reshape(len(steps), -1) if len(steps) else np.zeros((0, len(players)))
         entries = []
         for column, player in enumerate(players):
-            values = history[:, column] if column < history.shape[1] else np.full(len(steps), np.nan)
+            values = (history[:, column] if column < history.shape[1]
+                      else np.full(len(steps), np.nan))
             if self._log_scale:  # |loss| on a log axis; a zero would be log(0) = -inf
                 values = np.abs(values)
                 values[values == 0] = np.nan
@@ -145,6 +148,11 @@ class CurvesView(pg.GraphicsLayoutWidget):
             plot.setVisible(bool(entries[role]))
             title = "mode coverage" if role == "coverage" else "divergence to the target"
             self._set_title(plot, title, entries[role])
+        # "step" under the lowest plot shown
+        self.loss_plot.showLabel("bottom", not self.divergence_plot.isVisible()
+                                 and not self.coverage_plot.isVisible())
+        self.coverage_plot.showLabel("bottom", self.coverage_plot.isVisible()
+                                     and not self.divergence_plot.isVisible())
 
     # ------------------------------------------------------------------ helpers
 
@@ -168,6 +176,20 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if self._titles.get(title) != text:
             self._titles[title] = text
             plot.setTitle(text, size="9pt")
+
+
+class LogFriendlyAxis(pg.AxisItem):
+    """An axis whose log mode labels only 1, 2, 5 x 10^k (and 3 within one decade) as plain
+    numbers; pyqtgraph's default labels every 2..9 x 10^k and they pile up in a short plot."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802 (Qt/pyqtgraph name)
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        keep = (1, 2, 3, 5) if maxVal - minVal < 1 else (1, 2, 5)
+        return [(spacing, [v for v in values if round(10 ** (v % 1)) in keep])
+                if spacing is None else (spacing, values) for spacing, values in levels]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802
+        return [f"{10 ** value:.3g}" for value in values]
 
 
 def moving_average(values: np.ndarray, fraction: float = 1 / 40) -> np.ndarray:

@@ -1,13 +1,9 @@
 """The data-space plot: discriminator surface, target, generator samples, gradients, manifold.
 
-:class:`DataView` draws one :class:`~advplay.core.snapshot.Snapshot` at a time. It is called up
-to ~30 times a second, so every layer is a long-lived pyqtgraph item that is refreshed with
-``setImage`` / ``setData``; hidden layers are not refreshed at all (showing one again redraws it
-from the last snapshot). Thousands of arrows and manifold lines are each one ``PlotDataItem``
-of line segments, never one item per arrow.
-
-The geometry helpers (:func:`contour_segments`, :func:`arrow_segments`,
-:func:`polyline_connect`) are plain NumPy and are tested without Qt.
+:class:`DataView` draws a :class:`~advplay.core.snapshot.Snapshot` up to ~30 times a second, so
+each layer is one long-lived pyqtgraph item refreshed with ``setImage`` / ``setData`` (all arrows
+are one item of line segments), and hidden layers are not refreshed until shown again. The
+geometry helpers (contours, arrows, polylines) are plain NumPy.
 """
 
 from __future__ import annotations
@@ -22,37 +18,28 @@ from PySide6 import QtCore, QtGui
 LAYERS = ("surface", "density", "contours", "manifold", "real", "gradients", "fake")
 #: which discriminator surface :meth:`DataView.set_surface` can show
 SURFACES = ("output", "logit")
-#: layers hidden until the user asks (the target density would cover the surface)
+#: layers hidden until the user asks
 HIDDEN_BY_DEFAULT = ("density",)
 
-# Colours, chosen for the dark default background: the surface is a diverging map with a dark
-# centre (blue = "fake" side of D, red = "real" side) so light points stay readable on it; real
-# samples are light and neutral, generated samples a strong accent not found in the colour map.
-SURFACE_COLORMAP = "CET-D4"
-#: the surface's colours are scaled by this, so that points stay the brightest things on screen
-SURFACE_BRIGHTNESS = 0.6
-REAL_COLOR = (235, 235, 235)
-#: light tints for real samples of different classes (mixture components, drawn channels)
-#: (no greens or ambers: those belong to the generator and its arrows)
+# Colours for the dark background: the surface is a diverging map with a dark centre (blue =
+# the "fake" side of D, red = the "real" side) at 60% brightness, so points stay the brightest
+# things on screen; real samples are light tints (by class; no greens or ambers, which belong
+# to the generator: samples, manifold, arrows), generated samples a strong green accent.
+SURFACE_COLORMAP, SURFACE_BRIGHTNESS = "CET-D4", 0.6
 REAL_CLASS_COLORS = ((235, 235, 235), (150, 205, 255), (240, 175, 255), (255, 175, 190),
                      (150, 240, 250), (200, 190, 255), (255, 215, 235), (190, 215, 235))
-FAKE_COLOR = (57, 255, 120)
-GRADIENT_COLOR = (255, 200, 90, 190)
-MANIFOLD_COLOR = (57, 255, 120, 70)
-CONTOUR_COLOR = (255, 255, 255, 60)
-BOUNDARY_COLOR = (255, 255, 255, 200)
-DENSITY_COLOR = (120, 230, 255)
+FAKE_COLOR, MANIFOLD_COLOR = (57, 255, 120), (57, 255, 120, 70)
+GRADIENT_COLOR, DENSITY_COLOR = (255, 200, 90, 190), (120, 230, 255)
+CONTOUR_COLOR, BOUNDARY_COLOR = (255, 255, 255, 60), (255, 255, 255, 200)
+POINT_SIZE = 4
 
 #: arrows drawn: the first samples of the fixed noise batch, so the same samples every frame
 MAX_ARROWS = 300
-#: the typical (90th percentile) gradient arrow is this fraction of the plot's larger side
-ARROW_FRACTION = 0.06
-#: no arrow is longer than this many typical arrows (keeps outliers from crossing the plot)
-ARROW_CAP = 2.0
-#: arrow-head barbs: length as a fraction of the arrow, angle to the shaft in degrees
-HEAD_FRACTION, HEAD_ANGLE = 0.3, 25.0
-POINT_SIZE = 4
-
+#: the typical (90th percentile) arrow is this fraction of the plot's larger side; none is
+#: longer than ARROW_CAP typical ones; head barbs are HEAD_FRACTION of the arrow at HEAD_ANGLE
+ARROW_FRACTION, ARROW_CAP, HEAD_FRACTION, HEAD_ANGLE = 0.06, 2.0, 0.3, 25.0
+#: the colour range of a signed surface covers this quantile of its absolute values
+SIGNED_QUANTILE = 0.75
 
 #: corner offsets (row, column) of a cell, counter-clockwise from bottom-left: 00, 01, 11, 10
 _CORNERS = np.array([[0, 0], [0, 1], [1, 1], [1, 0]])
@@ -60,17 +47,10 @@ _CORNERS = np.array([[0, 0], [0, 1], [1, 1], [1, 0]])
 
 def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
                      level: float) -> np.ndarray:
-    """Line segments of the ``level`` isocurve of a grid, by vectorised marching squares.
+    """Segments of the ``level`` isocurve of ``values`` (H, W) sampled at ``(xs[column],
+    ys[row])``, by vectorised marching squares; cells with a non-finite corner are skipped.
 
-    Parameters
-    ----------
-    values : (H, W) samples at ``(xs[column], ys[row])``; cells with a non-finite corner are skipped
-    xs, ys : (W,) and (H,) increasing coordinates of the grid columns and rows
-    level : the value the curve follows
-
-    Returns
-    -------
-    (2S, 2) array: consecutive rows are the two ends of one segment (``connect="pairs"``).
+    Returns (2S, 2): consecutive rows are the two ends of a segment (``connect="pairs"``).
     """
     above = values > level
     finite = np.isfinite(values)
@@ -141,15 +121,18 @@ def surface_style(values: np.ndarray, logit: np.ndarray | None) -> dict:
 
     A surface of probabilities (inside [0, 1] and not the logit itself) gets the fixed range
     [0, 1] with the decision boundary D = 0.5 highlighted; any other surface (logits, critics,
-    least-squares outputs) a range symmetric about 0, rounded up to a "nice" number so that it
-    does not flicker, with the 0 level highlighted.
+    least-squares outputs) a range symmetric about 0 with the 0 level highlighted. That range
+    covers the middle :data:`SIGNED_QUANTILE` of ``|values|`` (a trained logit reaches -60 far
+    from the data, which would leave the interesting part one flat colour; beyond the range the
+    colours saturate), rounded up to a "nice" number so that it does not flicker.
     """
     finite = values[np.isfinite(values)]
     probability = (finite.size > 0 and finite.min() >= 0.0 and finite.max() <= 1.0
                    and logit is not None and not np.array_equal(values, logit))
     if probability:
         return {"levels": (0.0, 1.0), "contours": (0.1, 0.3, 0.7, 0.9), "boundary": 0.5}
-    limit = _nice_ceiling(float(np.abs(finite).max())) if finite.size else 1.0
+    spread = float(np.quantile(np.abs(finite), SIGNED_QUANTILE)) if finite.size else 1.0
+    limit = _nice_ceiling(spread)
     step = _nice_ceiling(limit / 3.0)
     minor = [k * step for k in range(1, int(limit / step) + 1)]
     return {"levels": (-limit, limit), "contours": tuple(-v for v in minor) + tuple(minor),
@@ -166,10 +149,7 @@ def _nice_ceiling(value: float) -> float:
 
 def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
     """Mask of the rows that are finite in every (N, k) array."""
-    mask = np.ones(len(arrays[0]), dtype=bool)
-    for array in arrays:
-        mask &= np.isfinite(array).all(axis=1)
-    return mask
+    return np.logical_and.reduce([np.isfinite(array).all(axis=1) for array in arrays])
 
 
 class DataView(pg.GraphicsLayoutWidget):
@@ -194,17 +174,20 @@ class DataView(pg.GraphicsLayoutWidget):
     real_scatter, fake_scatter : pg.ScatterPlotItem
     """
 
+    #: (layer name, visible) whenever a layer is shown or hidden, also from a legend click
+    layer_toggled = QtCore.Signal(str, bool)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("dataView")
         self._snapshot = None
         self._surface = "output"
-        self._image_bounds: dict[str, tuple] = {}
+        self._placements: dict[str, tuple] = {}  # image -> (bounds, shape)
         self._view_bounds = None
         self._density = None  # (density in [0, 1] (H, W), bounds)
-        self._real_shown = (None, None)  # the (points, labels) the real scatter holds
-        self._manifold_shape = None
-        self._manifold_connect = None
+        self._real_key = None  # bytes of the (points, labels) the real scatter holds
+        self._real_brushes = [pg.mkBrush(color) for color in REAL_CLASS_COLORS]
+        self._manifold = ((0, 0), np.empty(0, dtype=bool))  # (lines, points), connect array
         self._build_plot()
         self._build_items()
         for name in HIDDEN_BY_DEFAULT:
@@ -219,9 +202,9 @@ class DataView(pg.GraphicsLayoutWidget):
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "x")
         self.plot.setLabel("left", "y")
-        self.legend = self.plot.addLegend(offset=(8, 8), brush=(0, 0, 0, 160),
-                                          pen=(255, 255, 255, 60), labelTextSize="8pt")
-        self.legend.setZValue(len(LAYERS) + 10)  # above every layer
+        # the legend is a row under the plot, where it never hides data
+        self.legend = pg.LegendItem(colCount=5, labelTextSize="8pt", horSpacing=12)
+        self.addItem(self.legend, row=1, col=0)
 
     def _build_items(self) -> None:
         self.surface_image = _SmoothImageItem(axisOrder="row-major")
@@ -232,7 +215,8 @@ class DataView(pg.GraphicsLayoutWidget):
         self.boundary_line = _segments_item(BOUNDARY_COLOR, 2, name="D = 0.5")
         self.manifold_lines = pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
                                               skipFiniteCheck=True, name="G(latent grid)")
-        self.real_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, brush=REAL_COLOR,
+        self.real_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None,
+                                               brush=REAL_CLASS_COLORS[0],
                                                name="real", hoverable=False)
         self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name="\u2212\u2207 G loss")
         self.fake_scatter = pg.ScatterPlotItem(size=POINT_SIZE + 1, pen=pg.mkPen(0, 0, 0, 180),
@@ -246,6 +230,8 @@ class DataView(pg.GraphicsLayoutWidget):
             for item in self._layers[name]:
                 item.setZValue(depth)
                 self.plot.addItem(item)
+                if not isinstance(item, pg.ImageItem) and item.name() is not None:
+                    self.legend.addItem(item, item.name())
                 # also fires when a legend entry is clicked: redraw what was skipped while hidden
                 item.visibleChanged.connect(lambda layer=name: self._on_layer_visibility(layer))
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=_surface_colormap(),
@@ -263,7 +249,7 @@ class DataView(pg.GraphicsLayoutWidget):
             self._update_layer(name)
 
     def set_surface(self, kind: str) -> None:
-        """Show the discriminator's ``"output"`` (D(x) as the loss defines it) or its ``"logit"``."""
+        """Show the discriminator's ``"output"`` (D(x) as the loss defines it) or ``"logit"``."""
         if kind not in SURFACES:
             raise ValueError(f"surface must be one of {', '.join(SURFACES)}, not {kind!r}")
         self._surface = kind
@@ -292,16 +278,9 @@ class DataView(pg.GraphicsLayoutWidget):
         The density is normalised to its maximum and shown as a translucent glow, so it can lie
         over the discriminator surface.
         """
-        if log_density is None:
-            self._density = None
+        self._density = None if log_density is None else (_glow(log_density), tuple(bounds))
+        if self._density is None:
             self.density_image.clear()
-            return
-        log_density = np.asarray(log_density, dtype=np.float64)
-        finite = np.isfinite(log_density)
-        peak = log_density[finite].max() if finite.any() else 0.0
-        with np.errstate(under="ignore"):
-            density = np.where(finite, np.exp(np.where(finite, log_density, peak) - peak), 0.0)
-        self._density = (np.sqrt(density).astype(np.float32), tuple(map(float, bounds)))
         self._update_density()
 
     # ------------------------------------------------------------------ refreshers
@@ -310,6 +289,7 @@ class DataView(pg.GraphicsLayoutWidget):
         if name == "surface":
             self.color_bar.setVisible(self.surface_image.isVisible())
         self._update_layer(name)
+        self.layer_toggled.emit(name, self.layer_visible(name))
 
     def _update_layer(self, name: str) -> None:
         getattr(self, f"_update_{name}")()
@@ -337,11 +317,12 @@ class DataView(pg.GraphicsLayoutWidget):
         self._place_image(self.surface_image, "surface", self._snapshot.bounds)
 
     def _place_image(self, image: pg.ImageItem, key: str, bounds) -> None:
-        # pyqtgraph forgets a rect set before the first setImage, so place after every new bounds.
-        bounds = tuple(bounds)
-        if self._image_bounds.get(key) != bounds:
-            self._image_bounds[key] = bounds
-            x_min, x_max, y_min, y_max = bounds
+        # The rect is a scale from pixels, so it must follow setImage (pyqtgraph forgets one set
+        # before) and be set again when the bounds or the image shape change.
+        placement = (tuple(bounds), image.image.shape)
+        if self._placements.get(key) != placement:
+            self._placements[key] = placement
+            x_min, x_max, y_min, y_max = placement[0]
             image.setRect(QtCore.QRectF(x_min, y_min, x_max - x_min, y_max - y_min))
 
     def _update_density(self) -> None:
@@ -369,19 +350,15 @@ class DataView(pg.GraphicsLayoutWidget):
         snapshot = self._snapshot
         if snapshot is None or not self.real_scatter.isVisible():
             return
-        shown_points, shown_labels = self._real_shown
-        if (shown_points is not None and np.array_equal(shown_points, snapshot.real)
-                and _same_labels(shown_labels, snapshot.real_labels)):
-            return  # the real samples only change with the target: skip the costly brushes
-        self._real_shown = (snapshot.real, snapshot.real_labels)
-        keep = _finite_rows(snapshot.real)
-        points = snapshot.real[keep]
         labels = snapshot.real_labels
-        if labels is None or len(np.unique(labels)) < 2:
-            self.real_scatter.setData(x=points[:, 0], y=points[:, 1], brush=_brush(REAL_COLOR))
-            return
-        palette = [_brush(color) for color in REAL_CLASS_COLORS]
-        brushes = [palette[label % len(palette)] for label in labels[keep].tolist()]
+        key = (snapshot.real.tobytes(), None if labels is None else labels.tobytes())
+        if key == self._real_key:
+            return  # the real samples only change with the target: skip the costly brushes
+        self._real_key = key
+        keep = _finite_rows(snapshot.real)
+        points, palette = snapshot.real[keep], self._real_brushes
+        brushes = palette[0] if labels is None else [
+            palette[label % len(palette)] for label in labels[keep].tolist()]
         self.real_scatter.setData(x=points[:, 0], y=points[:, 1], brush=brushes)
 
     def _update_fake(self) -> None:
@@ -411,12 +388,10 @@ class DataView(pg.GraphicsLayoutWidget):
         if lines.ndim != 3 or lines.size == 0:
             self.manifold_lines.setData([], [])
             return
-        if self._manifold_shape != lines.shape[:2]:
-            self._manifold_shape = lines.shape[:2]
-            self._manifold_connect = polyline_connect(*lines.shape[:2])
-        points = lines.reshape(-1, 2)
+        if self._manifold[0] != lines.shape[:2]:
+            self._manifold = (lines.shape[:2], polyline_connect(*lines.shape[:2]))
+        points, connect = lines.reshape(-1, 2), self._manifold[1]
         finite = np.isfinite(points).all(axis=1)
-        connect = self._manifold_connect
         if not finite.all():  # break the lines around non-finite points instead of drawing them
             connect = connect & finite & np.roll(finite, -1)
             points = np.where(finite[:, None], points, 0.0)
@@ -442,11 +417,17 @@ def _set_segments(item: pg.PlotDataItem, segments: np.ndarray) -> None:
 
 def _cell_centres(bounds, shape) -> tuple[np.ndarray, np.ndarray]:
     """x of each column and y of each row of an (H, W) grid of cells tiling ``bounds``."""
-    x_min, x_max, y_min, y_max = bounds
-    height, width = shape
-    xs = x_min + (np.arange(width) + 0.5) * (x_max - x_min) / width
-    ys = y_min + (np.arange(height) + 0.5) * (y_max - y_min) / height
-    return xs, ys
+    (x_min, x_max, y_min, y_max), (height, width) = bounds, shape
+    return (x_min + (np.arange(width) + 0.5) * (x_max - x_min) / width,
+            y_min + (np.arange(height) + 0.5) * (y_max - y_min) / height)
+
+
+def _glow(log_density) -> np.ndarray:
+    """sqrt(density / max density) in [0, 1]: the tails stay visible; -inf and NaN give 0."""
+    log_density = np.asarray(log_density, dtype=np.float64)
+    finite = np.isfinite(log_density)
+    peak = log_density[finite].max() if finite.any() else 0.0
+    return np.sqrt(np.exp(np.where(finite, log_density - peak, -np.inf))).astype(np.float32)
 
 
 def _surface_colormap() -> pg.ColorMap:
@@ -455,18 +436,3 @@ def _surface_colormap() -> pg.ColorMap:
     dimmed = np.round(lut * SURFACE_BRIGHTNESS).astype(np.uint8)
     return pg.ColorMap(np.linspace(0.0, 1.0, len(dimmed)), dimmed)
 
-
-def _same_labels(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return np.array_equal(a, b)
-
-
-_BRUSHES: dict[tuple, object] = {}
-
-
-def _brush(color):
-    """One shared QBrush per colour (ScatterPlotItem caches symbols by brush)."""
-    if color not in _BRUSHES:
-        _BRUSHES[color] = pg.mkBrush(color)
-    return _BRUSHES[color]

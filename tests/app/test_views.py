@@ -1,0 +1,318 @@
+"""Widget tests of the data view and the curves view, drawn from real and hand-made snapshots."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import dataclasses  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PySide6 import QtCore  # noqa: E402
+
+from advplay.app.curves_view import CurvesView, moving_average  # noqa: E402
+from advplay.app.data_view import (  # noqa: E402
+    ARROW_CAP, ARROW_FRACTION, LAYERS, MAX_ARROWS, DataView, contour_segments, polyline_connect,
+    surface_style,
+)
+from advplay.core.config import Config  # noqa: E402
+from advplay.core.session import Session  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    """A real snapshot of the default experiment (8-Gaussian ring) after 20 steps."""
+    session = Session(Config())
+    session.step(20)
+    return session.snapshot()
+
+
+@pytest.fixture
+def data_view(qtbot):
+    view = DataView()
+    qtbot.addWidget(view)
+    return view
+
+
+@pytest.fixture
+def curves_view(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    return view
+
+
+def replaced(snapshot, **changes):
+    """A copy of ``snapshot`` with some fields changed (arrays made read-only like the core's)."""
+    for value in changes.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return dataclasses.replace(snapshot, **changes)
+
+
+# ---------------------------------------------------------------------------- data view
+
+
+def test_views_have_the_object_names_automation_relies_on(data_view, curves_view):
+    assert data_view.objectName() == "dataView"
+    assert curves_view.objectName() == "curvesView"
+
+
+def test_surface_image_is_the_snapshot_surface_and_the_toggle_switches_it(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    np.testing.assert_array_equal(data_view.surface_image.image, snapshot.discriminator_output)
+    assert data_view.color_bar.levels() == (0.0, 1.0)  # a sigmoid D: probabilities
+
+    data_view.set_surface("logit")
+    assert data_view.surface == "logit"
+    np.testing.assert_array_equal(data_view.surface_image.image, snapshot.discriminator_logit)
+    low, high = data_view.color_bar.levels()
+    assert low == -high and high > 0  # centred at logit 0
+    with pytest.raises(ValueError, match="output, logit"):
+        data_view.set_surface("probability")
+
+
+def test_surface_covers_the_bounds_without_flip_or_transpose(data_view, snapshot, qtbot):
+    """A hot block in the top-left cells (high rows = high y, low columns = low x) must be
+    painted in the top-left of the plot, and nowhere else."""
+    bounds = (-3.0, 1.0, 0.0, 2.0)  # unequal sides, so a transpose would show too
+    surface = np.zeros((16, 32), dtype=np.float32)  # (H, W): row = y, column = x
+    surface[12:, :8] = 1.0
+    logit = np.where(surface > 0.5, 5.0, -5.0).astype(np.float32)
+    picture = replaced(snapshot, bounds=bounds, discriminator_output=surface,
+                       discriminator_logit=logit)
+    for name in LAYERS:
+        data_view.set_layer_visible(name, name == "surface")
+    data_view.resize(500, 400)
+    data_view.show()
+    qtbot.waitExposed(data_view)
+    data_view.show_snapshot(picture)
+
+    image = data_view.surface_image
+    rect = image.mapRectToView(image.boundingRect())
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx(
+        (-3.0, 1.0, 0.0, 2.0))
+    corner = image.mapToView(QtCore.QPointF(0.5, 12.5))  # centre of cell (column 0, row 12)
+    assert (corner.x(), corner.y()) == pytest.approx((-3.0 + 0.5 * 4 / 32, 0.0 + 12.5 * 2 / 16))
+    assert image.image[12, 0] == 1.0 and image.image[0, 31] == 0.0
+
+    frame = data_view.grab().toImage()
+
+    def colour_at(x, y):
+        scene = data_view.plot.vb.mapViewToScene(QtCore.QPointF(x, y))
+        pixel = data_view.mapFromScene(scene)
+        colour = frame.pixelColor(pixel.x(), pixel.y())
+        return colour.red(), colour.blue()
+
+    red, blue = colour_at(-2.5, 1.75)  # inside the hot block: the "real" (red) end
+    assert red > 2 * blue
+    for x, y in ((0.5, 1.75), (-2.5, 0.25), (0.5, 0.25)):  # the other three corners
+        red, blue = colour_at(x, y)
+        assert blue > 2 * red, (x, y)
+
+
+def test_scatters_hold_the_real_and_generated_points(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    x, y = data_view.fake_scatter.getData()
+    np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.fake)
+    x, y = data_view.real_scatter.getData()
+    np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.real)
+    # real samples are tinted by class: two modes of the ring get different brushes
+    brushes = data_view.real_scatter.data["brush"]
+    labels = snapshot.real_labels
+    first, other = np.flatnonzero(labels == 0)[0], np.flatnonzero(labels == 1)[0]
+    assert brushes[first].color() != brushes[other].color()
+
+
+def test_non_finite_samples_are_left_out_not_drawn(data_view, snapshot):
+    fake = np.array(snapshot.fake)
+    fake[:5] = np.nan
+    data_view.show_snapshot(replaced(snapshot, fake=fake))
+    x, _ = data_view.fake_scatter.getData()
+    assert len(x) == len(fake) - 5
+    segments = np.stack(data_view.gradient_lines.getData(), axis=1)
+    assert np.isfinite(segments).all()
+
+
+def test_gradient_arrows_point_where_the_generator_moves(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    segments = np.stack(data_view.gradient_lines.getData(), axis=1)
+    count = min(MAX_ARROWS, len(snapshot.fake))
+    assert len(segments) == 3 * 2 * count  # shaft + two head barbs, two ends each
+    tails, tips = segments[0:2 * count:2], segments[1:2 * count:2]
+    np.testing.assert_allclose(tails, snapshot.fake[:count], rtol=1e-6)
+    drawn = tips - tails
+    descent = -snapshot.fake_gradients[:count].astype(np.float64)
+    moving = np.linalg.norm(descent, axis=1) > 0
+    cosine = np.sum(drawn * descent, axis=1)[moving] / (
+        np.linalg.norm(drawn, axis=1) * np.linalg.norm(descent, axis=1))[moving]
+    assert cosine.min() > 0.999
+    x_min, x_max, y_min, y_max = snapshot.bounds
+    longest = ARROW_CAP * ARROW_FRACTION * max(x_max - x_min, y_max - y_min)
+    assert np.linalg.norm(drawn, axis=1).max() <= longest * (1 + 1e-6)
+
+
+def test_manifold_is_one_item_of_separate_polylines(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    lines, points, _ = snapshot.manifold.shape
+    x, y = data_view.manifold_lines.getData()
+    np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.manifold.reshape(-1, 2))
+    connect = data_view.manifold_lines.opts["connect"]
+    np.testing.assert_array_equal(connect, polyline_connect(lines, points))
+    assert np.count_nonzero(~connect) == lines
+
+
+def test_layer_toggles_hide_and_show_items_and_redraw_on_show(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    toggled = []
+    data_view.layer_toggled.connect(lambda name, visible: toggled.append((name, visible)))
+    for name in LAYERS:
+        data_view.set_layer_visible(name, False)
+        assert not data_view.layer_visible(name)
+        data_view.set_layer_visible(name, True)
+        assert data_view.layer_visible(name)
+    assert ("fake", False) in toggled and ("fake", True) in toggled
+    data_view.set_layer_visible("surface", False)
+    assert not data_view.surface_image.isVisible() and not data_view.color_bar.isVisible()
+    data_view.set_layer_visible("surface", True)
+    assert data_view.color_bar.isVisible()
+
+    data_view.set_layer_visible("fake", False)
+    moved = replaced(snapshot, fake=np.array(snapshot.fake) + 1.0)
+    data_view.show_snapshot(moved)
+    x, _ = data_view.fake_scatter.getData()
+    np.testing.assert_allclose(x, snapshot.fake[:, 0])  # hidden: not redrawn
+    data_view.set_layer_visible("fake", True)
+    x, _ = data_view.fake_scatter.getData()
+    np.testing.assert_allclose(x, moved.fake[:, 0])  # shown again: the latest snapshot
+    with pytest.raises(ValueError, match="surface"):
+        data_view.set_layer_visible("heatmap", True)
+
+
+def test_target_density_layer_is_optional_and_normalised(data_view, snapshot):
+    assert not data_view.layer_visible("density")  # hidden until asked for
+    log_density = np.full((8, 10), -np.inf)
+    log_density[2:5, 3:7] = np.linspace(-3.0, 2.0, 12).reshape(3, 4)
+    data_view.set_layer_visible("density", True)
+    data_view.set_target_density(log_density, (-1.0, 4.0, 0.0, 2.0))
+    image = data_view.density_image.image
+    assert image.shape == (8, 10) and image.max() == pytest.approx(1.0) and image.min() == 0.0
+    assert image[4, 6] == pytest.approx(1.0)  # the peak stays where it was: no transpose
+    rect = data_view.density_image.mapRectToView(data_view.density_image.boundingRect())
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx(
+        (-1.0, 4.0, 0.0, 2.0))
+    data_view.set_target_density(np.zeros((32, 16)), (-1.0, 4.0, 0.0, 2.0))  # a finer grid
+    rect = data_view.density_image.mapRectToView(data_view.density_image.boundingRect())
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx(
+        (-1.0, 4.0, 0.0, 2.0))
+    data_view.set_target_density(None, (-1.0, 4.0, 0.0, 2.0))
+    assert data_view.density_image.image is None
+
+
+def test_signed_surfaces_get_a_colour_range_centred_at_zero(data_view, snapshot):
+    critic = np.linspace(-7.0, 3.0, 128 * 128, dtype=np.float32).reshape(128, 128)
+    # an identity-output loss (Wasserstein, hinge, least squares): output == logit
+    data_view.show_snapshot(replaced(snapshot, discriminator_output=critic,
+                                     discriminator_logit=critic.copy()))
+    low, high = data_view.color_bar.levels()
+    assert low == -high and high >= np.quantile(np.abs(critic), 0.75)
+    segments = np.stack(data_view.boundary_line.getData(), axis=1)
+    assert len(segments) > 0  # the 0 level is highlighted
+
+
+def test_contour_segments_follow_the_level():
+    xs, ys = np.linspace(-2, 2, 101), np.linspace(-2, 2, 81)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    segments = contour_segments(grid_x**2 + grid_y**2, xs, ys, 1.0)
+    radius = np.hypot(segments[:, 0], segments[:, 1])
+    assert len(segments) % 2 == 0 and np.abs(radius - 1).max() < 1e-3
+    saddle = grid_x * grid_y
+    saddle[40, 50] = np.nan  # skipped, not propagated
+    assert np.isfinite(contour_segments(saddle, xs, ys, 0.01)).all()
+    assert len(contour_segments(np.zeros((5, 5)), xs[:5], ys[:5], 1.0)) == 0
+
+
+def test_surface_style_tells_probabilities_from_logits():
+    logit = np.linspace(-4, 4, 64, dtype=np.float32).reshape(8, 8)
+    probability = 1 / (1 + np.exp(-logit))
+    assert surface_style(probability, logit)["levels"] == (0.0, 1.0)
+    assert surface_style(probability, logit)["boundary"] == 0.5
+    style = surface_style(logit, None)
+    assert style["boundary"] == 0.0 and style["levels"][0] == -style["levels"][1]
+    assert surface_style(np.full((4, 4), np.nan), None)["levels"] == (-1.0, 1.0)
+
+
+def test_an_untrained_session_snapshot_draws(data_view, curves_view):
+    first = Session(Config()).snapshot()  # step 0: empty loss history, NaN losses
+    data_view.show_snapshot(first)
+    curves_view.show_snapshot(first)
+    steps, _ = curves_view.loss_curves["d"].getData()
+    assert steps is None or len(steps) == 0
+
+
+# ---------------------------------------------------------------------------- curves view
+
+
+def test_curves_view_plots_the_loss_history(curves_view, snapshot):
+    curves_view.show_snapshot(snapshot)
+    assert list(curves_view.loss_curves) == list(snapshot.losses)
+    for column, player in enumerate(snapshot.losses):
+        steps, values = curves_view.loss_curves[player].getData()
+        assert len(steps) == len(snapshot.history_steps)
+        np.testing.assert_allclose(values, snapshot.history_losses[:, column])
+        assert len(curves_view.loss_trends[player].getData()[0]) == len(snapshot.history_steps)
+
+
+def test_curves_view_plots_the_metrics_present(curves_view):
+    session = Session(Config())
+    session.step(100)  # a second metric record
+    snapshot = session.snapshot()
+    curves_view.show_snapshot(snapshot)
+    plotted = set(curves_view.metric_curves)
+    assert {"modes_captured", "high_quality", "kl_grid", "js_grid"} <= plotted
+    assert "n_modes" not in curves_view.metric_curves
+    steps, fraction = curves_view.metric_curves["modes_captured"].getData()
+    assert len(steps) == len(snapshot.metric_steps) and np.nanmax(fraction) <= 1.0
+    assert curves_view.coverage_plot.isVisible() and curves_view.divergence_plot.isVisible()
+
+    no_metrics = replaced(snapshot, metric_steps=np.zeros(0, dtype=np.int64), metric_history={})
+    curves_view.show_snapshot(no_metrics)
+    assert curves_view.metric_curves == {}
+    assert not curves_view.coverage_plot.isVisible()
+
+
+def test_log_scale_shows_absolute_losses_and_skips_zeros(curves_view, snapshot):
+    steps = np.arange(1, 7)
+    history = np.array([[1.0, -2.0], [0.5, 0.0], [2.0, -0.1],
+                        [1.5, 3.0], [0.7, -1.0], [1.2, 0.2]])  # signed, as a Wasserstein G loss
+    signed = replaced(snapshot, history_steps=steps, history_losses=history)
+    curves_view.show_snapshot(signed)
+    curves_view.set_log_scale(True)
+    assert curves_view.log_scale and curves_view.loss_plot.getAxis("left").logMode
+    _, shown = curves_view.loss_curves["g"].getData()  # log10 of |loss|, as displayed
+    expected = np.log10(np.abs(history[:, 1]), where=history[:, 1] != 0,
+                        out=np.full(6, np.nan))
+    np.testing.assert_allclose(shown, expected)
+    curves_view.set_log_scale(False)
+    np.testing.assert_allclose(curves_view.loss_curves["g"].getData()[1], history[:, 1])
+
+
+def test_nan_losses_and_metrics_do_not_raise(curves_view, data_view, snapshot):
+    history = np.array(snapshot.history_losses, dtype=np.float64)
+    history[3] = np.nan
+    history[:, 1] = np.inf
+    metric_history = {name: np.full(len(snapshot.metric_steps), np.nan)
+                      for name in snapshot.metric_history}
+    broken = replaced(snapshot, history_losses=history, losses={"d": np.nan, "g": np.nan},
+                      metric_history=metric_history)
+    for log_scale in (False, True):
+        curves_view.set_log_scale(log_scale)
+        curves_view.show_snapshot(broken)
+    assert curves_view.loss_curves["d"].opts["connect"] == "finite"
+    data_view.show_snapshot(broken)
+
+
+def test_moving_average_ignores_gaps():
+    values = np.array([1.0, 1.0, np.nan, 3.0, 3.0, 3.0] * 20)
+    smooth = moving_average(values)
+    assert np.isnan(smooth[2]) and np.isfinite(smooth[3])
+    assert np.nanmin(smooth) >= 1.0 and np.nanmax(smooth) <= 3.0
