@@ -116,27 +116,25 @@ def polyline_connect(lines: int, points: int) -> np.ndarray:
     return connect.ravel()
 
 
-def surface_style(values: np.ndarray, logit: np.ndarray | None) -> dict:
-    """Colour levels and contour levels for a discriminator surface.
+def surface_style(values: np.ndarray, probability: bool, boundary: float | None) -> dict:
+    """Colour levels, contour levels and the highlighted boundary level of a surface.
 
-    A surface of probabilities (inside [0, 1] and not the logit itself) gets the fixed range
-    [0, 1] with the decision boundary D = 0.5 highlighted; any other surface (logits, critics,
-    least-squares outputs) a range symmetric about 0 with the 0 level highlighted. That range
-    covers the middle :data:`SIGNED_QUANTILE` of ``|values|`` (a trained logit reaches -60 far
-    from the data, which would leave the interesting part one flat colour; beyond the range the
-    colours saturate), rounded up to a "nice" number so that it does not flicker.
+    A probability surface gets the fixed range [0, 1]; any other surface (logits, critics,
+    least-squares outputs) a range symmetric about 0 that covers the middle
+    :data:`SIGNED_QUANTILE` of ``|values|`` (a trained logit reaches -60 far from the data,
+    which would leave the interesting part one flat colour; beyond the range the colours
+    saturate), rounded up to a "nice" number so that it does not flicker. ``boundary`` is the
+    level where D cannot tell real from fake (None: no such level, as for a critic).
     """
-    finite = values[np.isfinite(values)]
-    probability = (finite.size > 0 and finite.min() >= 0.0 and finite.max() <= 1.0
-                   and logit is not None and not np.array_equal(values, logit))
     if probability:
-        return {"levels": (0.0, 1.0), "contours": (0.1, 0.3, 0.7, 0.9), "boundary": 0.5}
+        return {"levels": (0.0, 1.0), "contours": (0.1, 0.3, 0.7, 0.9), "boundary": boundary}
+    finite = values[np.isfinite(values)]
     spread = float(np.quantile(np.abs(finite), SIGNED_QUANTILE)) if finite.size else 1.0
     limit = _nice_ceiling(spread)
     step = _nice_ceiling(limit / 3.0)
     minor = [k * step for k in range(1, int(limit / step) + 1)]
     return {"levels": (-limit, limit), "contours": tuple(-v for v in minor) + tuple(minor),
-            "boundary": 0.0}
+            "boundary": boundary}
 
 
 def _nice_ceiling(value: float) -> float:
@@ -303,8 +301,13 @@ class DataView(pg.GraphicsLayoutWidget):
     def _surface_values(self) -> tuple[np.ndarray, dict]:
         snapshot = self._snapshot
         logit = snapshot.discriminator_logit
-        values = logit if self._surface == "logit" else snapshot.discriminator_output
-        return values, surface_style(values, None if self._surface == "logit" else logit)
+        boundary = snapshot.decision_level
+        if self._surface == "logit":
+            if snapshot.output_is_probability:
+                boundary = 0.0  # D = 0.5 is logit 0
+            return logit, surface_style(logit, False, boundary)
+        return snapshot.discriminator_output, surface_style(
+            snapshot.discriminator_output, snapshot.output_is_probability, boundary)
 
     def _update_surface(self) -> None:
         if self._snapshot is None or not self.surface_image.isVisible():
@@ -339,9 +342,11 @@ class DataView(pg.GraphicsLayoutWidget):
         xs, ys = _cell_centres(self._snapshot.bounds, values.shape)
         minor = [contour_segments(values, xs, ys, level) for level in style["contours"]]
         _set_segments(self.contour_lines, np.concatenate(minor) if minor else np.empty((0, 2)))
-        _set_segments(self.boundary_line, contour_segments(values, xs, ys, style["boundary"]))
-        name = "D = 0.5" if style["boundary"] == 0.5 else (
-            "logit = 0" if self._surface == "logit" else "D = 0")
+        boundary = style["boundary"]
+        _set_segments(self.boundary_line, np.empty((0, 2)) if boundary is None
+                      else contour_segments(values, xs, ys, boundary))
+        quantity = "logit" if self._surface == "logit" else "D"
+        name = "no boundary (critic)" if boundary is None else f"{quantity} = {boundary:g}"
         label = self.legend.getLabel(self.boundary_line)
         if label is not None and label.text != name:
             label.setText(name)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
@@ -19,6 +21,9 @@ from advplay.core.targets import make_target
 from advplay.core.views import grid_axes
 
 DENSITY_RESOLUTION = 128
+#: the data view redraws at most this often; the curves, which change slowly, less often
+DATA_FRAME_SECONDS = 1 / 20
+CURVES_FRAME_SECONDS = 1 / 4
 
 
 class MainWindow(QMainWindow):
@@ -39,6 +44,11 @@ class MainWindow(QMainWindow):
         self.snapshot = None
         self.playing = False
         self.confirm_reset = self._ask_reset
+        self._pending = None  # the newest frame not drawn yet, with its stats
+        self._drawn_at = {"data": 0.0, "curves": 0.0}
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setSingleShot(True)
+        self._frame_timer.timeout.connect(self._update_frame)
         self._build_views()
         self._build_controls()
         self._build_status_bar()
@@ -159,10 +169,29 @@ class MainWindow(QMainWindow):
         self.transport.set_playing(playing)
 
     def _on_snapshot(self, snapshot, stats: dict) -> None:
+        """Keep the newest frame; draw it now or when the frame interval has passed.
+
+        Drawing is rate-limited (a full repaint costs ~10-20 ms of the UI thread here), so a
+        burst of frames costs one redraw, and training runs ahead without the UI waiting.
+        """
         self.snapshot = snapshot
-        self.data_view.show_snapshot(snapshot)
-        self.curves_view.show_snapshot(snapshot)
+        self._pending = (snapshot, stats)
         self.step_label.setText(f"Step {snapshot.step}")
+        if not self._frame_timer.isActive():
+            wait = self._drawn_at["data"] + DATA_FRAME_SECONDS - time.perf_counter()
+            self._frame_timer.start(max(0, int(wait * 1000)))
+
+    def _update_frame(self) -> None:
+        if self._pending is None:
+            return
+        (snapshot, stats), self._pending = self._pending, None
+        now = time.perf_counter()
+        self._drawn_at["data"] = now
+        self.data_view.show_snapshot(snapshot)
+        stopped = not stats.get("playing")
+        if stopped or now - self._drawn_at["curves"] >= CURVES_FRAME_SECONDS:
+            self._drawn_at["curves"] = now
+            self.curves_view.show_snapshot(snapshot)
         rate = stats.get("steps_per_s", 0.0)
         self.rate_label.setText(f"{rate:,.0f} steps/s" if stats.get("playing") else "paused")
         self.device_label.setText(f"device: {snapshot.device}")

@@ -26,6 +26,10 @@ class GanLoss:
     output: Callable[[Tensor], Tensor]
     #: the Wasserstein critic needs a Lipschitz constraint (the gradient penalty)
     needs_gradient_penalty: bool = False
+    #: whether ``output`` is a probability in [0, 1] (else an unbounded score)
+    probability: bool = True
+    #: the output level where D cannot tell real from fake, or None (a critic has none)
+    decision_level: float | None = 0.5
 
 
 LOSSES: Registry = Registry("loss")
@@ -61,6 +65,7 @@ LOSSES.register("least_squares", "least-squares GAN with targets 0/1 (Mao et al.
         discriminator=lambda real, fake: 0.5 * ((real - 1).square().mean() + fake.square().mean()),
         generator=lambda fake: 0.5 * (fake - 1).square().mean(),
         output=_identity,
+        probability=False,
     )
 )
 
@@ -69,6 +74,8 @@ LOSSES.register("hinge", "hinge loss for D, -D(G(z)) for G (Lim & Ye 2017; Miyat
         discriminator=lambda real, fake: F.relu(1 - real).mean() + F.relu(1 + fake).mean(),
         generator=lambda fake: -fake.mean(),
         output=_identity,
+        probability=False,
+        decision_level=0.0,
     )
 )
 
@@ -78,6 +85,8 @@ LOSSES.register("wasserstein", "Wasserstein critic with gradient penalty, WGAN-G
         generator=lambda fake: -fake.mean(),
         output=_identity,
         needs_gradient_penalty=True,
+        probability=False,
+        decision_level=None,
     )
 )
 

@@ -177,6 +177,8 @@ class Session:
                 metric_steps=frozen_array(self.metric_history.steps(), np.int64),
                 metric_history={name: frozen_array(self.metric_history.series(name))
                                 for name in self.metric_history.names()},
+                output_is_probability=self.model.loss.probability,
+                decision_level=self.model.loss.decision_level,
                 device=str(self.device),
             ),
         )

@@ -40,6 +40,10 @@ class Snapshot:
     history_steps : (M,) steps at which ``history_losses`` was recorded (bounded, thinned)
     history_losses : (M, n_players) loss history, columns in ``losses`` order
     metric_history : name -> (K,) series at ``metric_steps``
+    output_is_probability : whether ``discriminator_output`` is a probability in [0, 1]
+    decision_level : the output level where D cannot tell real from fake (0.5 for D(x) of the
+        cross-entropy and least-squares games, 0 for hinge), None for a Wasserstein critic;
+        on the logit surface the level is 0 for probabilities, the same level otherwise
     """
 
     step: int
@@ -57,6 +61,8 @@ class Snapshot:
     history_losses: np.ndarray
     metric_steps: np.ndarray
     metric_history: Mapping[str, np.ndarray]
+    output_is_probability: bool = True
+    decision_level: float | None = 0.5
     device: str = "cpu"
     error: str | None = field(default=None)
 

@@ -22,11 +22,11 @@ from advplay.core.session import Capture, Session
 
 MAX_FPS = 30.0
 #: share of one core the render thread may use
-RENDER_BUDGET = 0.35
+RENDER_BUDGET = 0.3
 #: wall time of one training chunk between command checks
 CHUNK_SECONDS = 0.02
 #: resolution of the live discriminator surface (exports render their own, finer)
-LIVE_SURFACE_RESOLUTION = 96
+LIVE_SURFACE_RESOLUTION = 64
 
 
 class Renderer(threading.Thread):

@@ -210,9 +210,10 @@ def test_target_density_layer_is_optional_and_normalised(data_view, snapshot):
 
 def test_signed_surfaces_get_a_colour_range_centred_at_zero(data_view, snapshot):
     critic = np.linspace(-7.0, 3.0, 128 * 128, dtype=np.float32).reshape(128, 128)
-    # an identity-output loss (Wasserstein, hinge, least squares): output == logit
+    # an identity-output loss (hinge here): output == logit, boundary at 0
     data_view.show_snapshot(replaced(snapshot, discriminator_output=critic,
-                                     discriminator_logit=critic.copy()))
+                                     discriminator_logit=critic.copy(),
+                                     output_is_probability=False, decision_level=0.0))
     low, high = data_view.color_bar.levels()
     assert low == -high and high >= np.quantile(np.abs(critic), 0.75)
     segments = np.stack(data_view.boundary_line.getData(), axis=1)
@@ -231,14 +232,32 @@ def test_contour_segments_follow_the_level():
     assert len(contour_segments(np.zeros((5, 5)), xs[:5], ys[:5], 1.0)) == 0
 
 
-def test_surface_style_tells_probabilities_from_logits():
+def test_surface_style_for_probabilities_and_scores():
     logit = np.linspace(-4, 4, 64, dtype=np.float32).reshape(8, 8)
     probability = 1 / (1 + np.exp(-logit))
-    assert surface_style(probability, logit)["levels"] == (0.0, 1.0)
-    assert surface_style(probability, logit)["boundary"] == 0.5
-    style = surface_style(logit, None)
+    assert surface_style(probability, True, 0.5)["levels"] == (0.0, 1.0)
+    assert surface_style(probability, True, 0.5)["boundary"] == 0.5
+    style = surface_style(logit, False, 0.0)
     assert style["boundary"] == 0.0 and style["levels"][0] == -style["levels"][1]
-    assert surface_style(np.full((4, 4), np.nan), None)["levels"] == (-1.0, 1.0)
+    assert surface_style(np.full((4, 4), np.nan), False, None)["levels"] == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("loss, surface, label, level", [
+    ("nonsaturating", "output", "D = 0.5", 0.5),
+    ("nonsaturating", "logit", "logit = 0", 0.0),
+    ("least_squares", "output", "D = 0.5", 0.5),
+    ("hinge", "output", "D = 0", 0.0),
+    ("wasserstein", "output", "no boundary (critic)", None),
+])
+def test_decision_boundary_follows_the_loss(data_view, loss, surface, label, level):
+    session = Session(Config().replace({"model.loss": loss, "model.width": 32}))
+    session.step(20)
+    data_view.set_surface(surface)
+    data_view.show_snapshot(session.snapshot())
+    assert data_view.legend.getLabel(data_view.boundary_line).text == label
+    xs, _ = data_view.boundary_line.getData()
+    if level is None:
+        assert xs is None or len(xs) == 0
 
 
 def test_an_untrained_session_snapshot_draws(data_view, curves_view):
