@@ -18,12 +18,12 @@ from advplay.app.data_view import FAKE_COLOR
 PLAYER_COLORS = {"d": (110, 168, 255), "g": FAKE_COLOR}
 OTHER_COLORS = ((255, 196, 84), (236, 120, 255), (255, 120, 120), (120, 230, 220))
 #: metrics in [0, 1] about the modes of a mixture: name -> (label, colour)
-COVERAGE_METRICS = {"modes_captured": ("modes captured", (255, 196, 84)),
-                    "high_quality": ("high-quality fraction", (150, 200, 255))}
+COVERAGE_METRICS = {"modes_captured": ("modes", (255, 196, 84)),
+                    "high_quality": ("high quality", (150, 200, 255))}
 #: divergences to the target: name -> (label, colour); unknown metrics join this plot
-DIVERGENCE_METRICS = {"kl_grid": ("KL (grid)", (255, 120, 160)),
-                      "js_grid": ("JS (grid)", (190, 140, 255)),
-                      "reverse_kl": ("reverse KL (modes)", (120, 230, 220))}
+DIVERGENCE_METRICS = {"kl_grid": ("KL grid", (255, 120, 160)),
+                      "js_grid": ("JS grid", (190, 140, 255)),
+                      "reverse_kl": ("rev. KL modes", (120, 230, 220))}
 #: metrics that describe the target or the measurement rather than the generator
 CONSTANT_METRICS = ("n_modes", "grid_size")
 
@@ -146,7 +146,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             entries[role].append((label, color))
         for role, plot in plots.items():
             plot.setVisible(bool(entries[role]))
-            title = "mode coverage" if role == "coverage" else "divergence to the target"
+            title = "coverage" if role == "coverage" else "divergence"
             self._set_title(plot, title, entries[role])
         # "step" under the lowest plot shown
         self.loss_plot.showLabel("bottom", not self.divergence_plot.isVisible()

@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.data_view = DataView()
         self.curves_view = CurvesView()
         self.banner = ErrorBanner()
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
@@ -77,7 +77,8 @@ class MainWindow(QMainWindow):
         splitter.addWidget(top)
         splitter.addWidget(self.curves_view)
         splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([660, 440])
         self.setCentralWidget(splitter)
 
     def _build_controls(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
 import statistics
 import time
 
@@ -39,7 +40,14 @@ def headless_steps_per_second(config: Config, seconds: float) -> float:
     result = context.Queue()
     process = context.Process(target=_headless_rate, args=(config.to_dict(), seconds, result))
     process.start()
-    rate = result.get(timeout=seconds + 120)
+    deadline = time.perf_counter() + seconds + 120
+    while True:
+        try:
+            rate = result.get(timeout=1.0)
+            break
+        except queue.Empty:
+            if not process.is_alive() or time.perf_counter() > deadline:
+                raise RuntimeError("the headless benchmark process failed") from None
     process.join(10)
     return rate
 

@@ -201,7 +201,10 @@ class Worker:
         self.publish(("error", "training failed:\n" + traceback.format_exc(limit=6), None))
 
     def close(self) -> None:
+        """Stop the render thread and wait for it: a thread still inside a torch kernel at
+        interpreter exit aborts the process ("terminate called without an active exception")."""
         self.renderer.stop()
+        self.renderer.join(timeout=1.0)
 
 
 def worker_main(commands, messages, threads: int = 1) -> None:

@@ -144,4 +144,5 @@ def test_launched_app_opens_and_quits():
     result = subprocess.run([sys.executable, "-m", "advplay", "--quit-after", "4"],
                             capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr and "Error" not in result.stderr
+    for trouble in ("Traceback", "Error", "terminate called", "Fatal"):
+        assert trouble not in result.stderr, result.stderr
