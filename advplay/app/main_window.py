@@ -22,7 +22,7 @@ from advplay.core.views import grid_axes
 
 DENSITY_RESOLUTION = 128
 #: the data view redraws at most this often; the curves, which change slowly, less often
-DATA_FRAME_SECONDS = 1 / 20
+DATA_FRAME_SECONDS = 1 / 15
 CURVES_FRAME_SECONDS = 1 / 4
 
 

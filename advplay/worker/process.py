@@ -20,7 +20,7 @@ from advplay.core.config import config_from_dict
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.session import Capture, Session
 
-MAX_FPS = 30.0
+MAX_FPS = 15.0
 #: share of one core the render thread may use
 RENDER_BUDGET = 0.3
 #: wall time of one training chunk between command checks
