@@ -35,3 +35,7 @@ def make_target(name: str, **params) -> Target:
             raise ConfigError(key, params[key], f"is not a parameter of {name}; allowed: "
                               f"{', '.join(allowed) or 'none'}")
     return TARGETS[name](**params)
+
+
+# Drawings, images and point files are targets too; imported last (they build on the above).
+from advplay.core import drawn  # noqa: E402,F401
