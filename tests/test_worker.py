@@ -106,3 +106,24 @@ def test_a_killed_process_is_detected_and_restarted():
     assert not handle.alive
     assert handle.ensure_running() is True and handle.alive
     handle.stop()
+
+
+def test_drawn_targets_cross_as_arrays_and_update_live(worker):
+    import numpy as np
+
+    density = np.zeros((1, 16, 16))
+    density[0, 2:4, 2:4] = 1.0
+    bounds = (-2.0, 2.0, -2.0, 2.0)
+    drawn = SMALL.to_dict()
+    drawn["target"] = {"name": "drawn"}
+    worker.handle(("configure", drawn, (density, bounds)))
+    assert worker.published[-1][0] == "snapshot"
+    assert (worker.published[-1][1].real < -1.0).all()  # bottom-left square
+    worker.handle(("step", 3, None))
+    moved = np.zeros((1, 16, 16))
+    moved[0, 12:14, 12:14] = 1.0
+    worker.handle(("set_target", moved, bounds))
+    frame = worker.published[-1][1]
+    assert frame.step == 3 and (frame.real > 1.0).all()  # training goes on, new shape
+    worker.handle(("set_target", np.zeros((1, 16, 16)), bounds))
+    assert worker.published[-1][0] == "error" and "paint some density" in worker.published[-1][1]

@@ -31,6 +31,7 @@ class WorkerClient(QObject):
         super().__init__(parent)
         self.handle = WorkerHandle()
         self.config: Config | None = None
+        self.drawing = None  # (density, bounds) when the target is a drawing in memory
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
@@ -46,17 +47,23 @@ class WorkerClient(QObject):
         self.handle.stop()
         self.handle.start()
         self._reported_death = False
-        self.handle.send("configure", self.config.to_dict())
+        self.handle.send("configure", self.config.to_dict(), self.drawing)
 
     def _ensure_worker(self) -> None:
         if not self.handle.alive:
             self._restart()
 
-    def configure(self, config: Config) -> None:
-        """New config: the worker builds a fresh session (step 0)."""
-        self.config = config
+    def configure(self, config: Config, drawing=None) -> None:
+        """New config (and drawn target, if any): the worker builds a fresh session (step 0)."""
+        self.config, self.drawing = config, drawing
         self._ensure_worker()
-        self.handle.send("configure", config.to_dict())
+        self.handle.send("configure", config.to_dict(), drawing)
+
+    def set_drawing(self, density, bounds) -> None:
+        """The drawn target changed: training goes on toward the new shape."""
+        self.drawing = (density, bounds)
+        self._ensure_worker()
+        self.handle.send("set_target", density, bounds)
 
     def play(self) -> None:
         self._ensure_worker()

@@ -164,9 +164,13 @@ def _section(cls, data: dict, section: str):
     return cls(**values)
 
 
-def config_from_dict(data: dict) -> Config:
-    """Validate a nested dict (as read from TOML) into a Config; ConfigError on any bad key."""
-    from advplay.core.targets import make_target
+def config_from_dict(data: dict, check_target: bool = True) -> Config:
+    """Validate a nested dict (as read from TOML) into a Config; ConfigError on any bad key.
+
+    ``check_target=False`` skips building the target, for a target given as an object (a
+    drawing in memory) rather than by its parameters.
+    """
+    from advplay.core.targets import TARGETS, make_target
 
     for section in data:
         if section not in ("target", "model", "train"):
@@ -175,7 +179,11 @@ def config_from_dict(data: dict) -> Config:
     target_data = dict(data.get("target", {}))
     name = target_data.pop("name", TargetConfig.name)
     try:
-        make_target(name, **target_data)
+        if not check_target:
+            if name not in TARGETS:
+                raise ConfigError("name", name, f"must be one of {', '.join(TARGETS.names())}")
+        else:
+            make_target(name, **target_data)
     except ConfigError as error:
         raise error.under("target") from None
     except (TypeError, ValueError) as error:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -104,12 +105,12 @@ def save_drawing(path: str | Path, density: np.ndarray, bounds: Bounds) -> None:
 def load_drawing(path: str | Path) -> tuple[np.ndarray, Bounds]:
     """Read a drawing; ConfigError (key ``target.path``) if it is missing, corrupt or not one."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as data:
             if str(data["format"]) != FORMAT or int(data["version"]) > VERSION:
                 raise ValueError("not an advplay drawing of a known version")
             density = np.array(data["density"], dtype=np.float64)
             bounds = tuple(float(b) for b in data["bounds"])
-    except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise ConfigError("target.path", str(path), f"is not a readable drawing ({error})") from None
     try:
         _check_density(density if density.ndim == 3 else density[None], bounds)

@@ -134,6 +134,14 @@ class Session:
         self.latest_metrics = target_metrics(samples, self.target, self._grid_reference)
         self.metric_history.append(self.step_count, self.latest_metrics)
 
+    def set_target(self, target: Target) -> None:
+        """Train toward ``target`` from the next step on: a drawing edited while training."""
+        self.target = target
+        self._real = RealStream(target, self._real.rng, self.device)
+        self._view.set_target(target, self.config.train.seed)
+        self._grid_reference = GridReference(target) if target.has_density else None
+        self._record_metrics()
+
     def apply(self, changes: dict[str, Any]) -> Config:
         """Change hyperparameters on the fly, e.g. ``{"train.lr_d": 1e-4}``.
 

@@ -17,6 +17,7 @@ import time
 import traceback
 
 from advplay.core.config import config_from_dict
+from advplay.core.drawn import DrawnTarget
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.session import Capture, Session
 
@@ -67,6 +68,7 @@ class Worker:
     def __init__(self, publish):
         self.publish = publish
         self.config = None
+        self.drawing = None  # (density, bounds) of a target drawn in the app, or None
         self.session: Session | None = None
         self.playing = False
         self.max_steps_per_second: float | None = None
@@ -85,8 +87,11 @@ class Worker:
             if name == "quit":
                 return False
             if name == "configure":
-                self.config = config_from_dict(args[0])
+                self.drawing = args[1] if len(args) > 1 else None
+                self.config = config_from_dict(args[0], check_target=self.drawing is None)
                 self._rebuild()
+            elif name == "set_target":
+                self._set_drawing(args[0], args[1])
             elif name == "reset":
                 self._rebuild()
             elif name == "play":
@@ -118,10 +123,24 @@ class Worker:
             raise ConfigError("config", None, "the worker has no configuration yet")
         self.renderer.idle.wait()
         self.session = None  # free the old model first
-        self.session = Session(self.config, surface_resolution=LIVE_SURFACE_RESOLUTION)
+        target = None if self.drawing is None else DrawnTarget(*self.drawing)
+        self.session = Session(self.config, target=target,
+                               surface_resolution=LIVE_SURFACE_RESOLUTION)
         self._chunk = 1
         self._rate_window.clear()
         self._publish_now()
+
+    def _set_drawing(self, density, bounds) -> None:
+        """The drawing changed: train toward it from the next step (no reset)."""
+        target = DrawnTarget(density, bounds)  # ConfigError if empty: reported, nothing changes
+        self.drawing = (density, bounds)
+        if self.session is None or self.session.failed is not None:
+            self._rebuild()
+            return
+        self.renderer.idle.wait()
+        self.session.set_target(target)
+        if not self.playing:
+            self._publish_now()
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
