@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout,
                                QGroupBox, QSpinBox, QVBoxLayout, QWidget)
 
-from advplay.core.config import Config, ModelConfig, TrainConfig, _allowed_choices, field_help
+from advplay.core.config import Config, ModelConfig, TrainConfig, allowed_choices, field_help
 from advplay.core.device import available_devices
 from advplay.core.losses import LOSSES
 from advplay.core.models import MODELS
@@ -59,7 +59,7 @@ def _field_widget(section: str, spec) -> QWidget:
         if registry is not None:
             return registry_combo(registry)
         combo = QComboBox()
-        combo.addItems(_allowed_choices(meta["choices"]))
+        combo.addItems(allowed_choices(meta["choices"]))
         return combo
     if spec.type in ("int", int):
         box = QSpinBox()

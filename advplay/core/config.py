@@ -121,7 +121,8 @@ def _plain(value):
     return value
 
 
-def _allowed_choices(choices) -> list[str]:
+def allowed_choices(choices) -> list[str]:
+    """The allowed values of a key: a fixed tuple, or a registry's names ("losses", ...)."""
     if not isinstance(choices, str):
         return list(choices)
     if choices == "losses":
@@ -136,7 +137,7 @@ def _allowed_choices(choices) -> list[str]:
 def _check_value(key: str, value, f: dataclasses.Field):
     meta = f.metadata
     if meta.get("choices") is not None:
-        allowed = _allowed_choices(meta["choices"])
+        allowed = allowed_choices(meta["choices"])
         if value not in allowed:
             raise ConfigError(key, value, f"must be one of {', '.join(allowed)}")
         return value

@@ -47,8 +47,8 @@ class GAN:
         self.discriminator = mlp(2, 1, model.width, model.depth, model.activation).to(device)
         self._g_params = list(self.generator.parameters())
         self._d_params = list(self.discriminator.parameters())
-        self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train, device)
-        self.opt_g = make_optimizer(self._g_params, config.train.lr_g, config.train, device)
+        self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)
+        self.opt_g = make_optimizer(self._g_params, config.train.lr_g, config.train)
         self.apply(config)
 
     def apply(self, config: Config) -> None:
@@ -83,13 +83,16 @@ class GAN:
         (discriminator, generator) losses as detached 0-d tensors (no host sync); a player
         left out of ``players`` does not move and reports NaN.
         """
-        loss_d = loss_g = torch.full((), math.nan, device=self.device)
+        loss_d = loss_g = None
         if "d" in players:
             for _ in range(self.d_steps):
                 loss_d = self._discriminator_update(real_batch(batch_size), batch_size)
         if "g" in players:
             for _ in range(self.g_steps):
                 loss_g = self._generator_update(batch_size)
+        if loss_d is None or loss_g is None:  # a one-player step: the other reports NaN
+            missing = torch.full((), math.nan, device=self.device)
+            return (missing if loss_d is None else loss_d), (missing if loss_g is None else loss_g)
         return loss_d, loss_g
 
     def _discriminator_update(self, real: Tensor, batch_size: int) -> Tensor:
