@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from advplay.core.errors import ConfigError
-from advplay.core.targets import TARGETS, Target, make_target, target_defaults
+from advplay.core.targets import TARGETS, Target, make_target, preset_names, target_defaults
 
-ALL = TARGETS.names()
+ALL = preset_names()  # file targets (drawn, image, points) are tested in test_drawn.py
 WITH_DENSITY = [name for name in ALL if make_target(name).has_density]
 WITHOUT_DENSITY = [name for name in ALL if name not in WITH_DENSITY]
 
@@ -69,6 +69,7 @@ def test_registry_holds_the_expected_targets():
                 "checkerboard", "circles", "banana", "pinwheel", "line", "uniform_square"}
     assert expected <= set(ALL)
     assert {"uniform_square", "checkerboard", "banana", "ring8", "grid25"} <= set(WITH_DENSITY)
+    assert {"drawn", "image", "points"} <= set(TARGETS.names()) - set(ALL)
     for entry in TARGETS.entries():
         assert entry.description and "\n" not in entry.description
 

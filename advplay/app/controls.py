@@ -13,7 +13,7 @@ from advplay.core.device import available_devices
 from advplay.core.losses import LOSSES
 from advplay.core.models import MODELS
 from advplay.core.registry import Registry
-from advplay.core.targets import TARGETS
+from advplay.core.targets import TARGETS, preset_names
 
 #: keys shown in the panel, in order, grouped; train.steps is for the command line
 GROUPS = {
@@ -86,7 +86,7 @@ class ControlPanel(QWidget):
         layout = QVBoxLayout(self)
         target_box = QGroupBox("Target")
         target_form = QFormLayout(target_box)
-        self.target_combo = registry_combo(TARGETS)
+        self.target_combo = registry_combo(TARGETS, preset_names())
         self.target_combo.setObjectName("targetCombo")
         self.target_combo.setToolTip("The 2D distribution to learn (presets; hover for details)")
         self.target_combo.currentTextChanged.connect(lambda name: self._emit("target.name", name))

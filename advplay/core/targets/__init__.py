@@ -14,9 +14,18 @@ from advplay.core.targets import mixtures, shapes  # noqa: F401  (registers the 
 from advplay.core.targets.base import TARGETS, Bounds, GaussianMixture, Mixture, Target
 
 __all__ = [
-    "TARGETS", "Bounds", "GaussianMixture", "Mixture", "Target", "make_target",
-    "target_defaults",
+    "FILE_TARGETS", "TARGETS", "Bounds", "GaussianMixture", "Mixture", "Target", "make_target",
+    "preset_names", "target_defaults",
 ]
+
+
+#: targets read from a file (``path``): a drawing, an image, a point set; the rest are presets
+FILE_TARGETS = ("drawn", "image", "points")
+
+
+def preset_names() -> list[str]:
+    """Targets that need no file: what the app's target menu lists."""
+    return [name for name in TARGETS.names() if name not in FILE_TARGETS]
 
 
 def target_defaults(name: str) -> dict:
