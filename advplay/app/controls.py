@@ -86,7 +86,7 @@ class ControlPanel(QWidget):
         layout = QVBoxLayout(self)
         target_box = QGroupBox("Target")
         target_form = QFormLayout(target_box)
-        self.target_combo = registry_combo(TARGETS, preset_names())
+        self.target_combo = registry_combo(TARGETS, preset_names() + ["drawn"])
         self.target_combo.setObjectName("targetCombo")
         self.target_combo.setToolTip("The 2D distribution to learn (presets; hover for details)")
         self.target_combo.currentTextChanged.connect(lambda name: self._emit("target.name", name))

@@ -8,12 +8,13 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from advplay.app.client import WorkerClient
 from advplay.app.controls import ControlPanel
 from advplay.app.curves_view import CurvesView
 from advplay.app.data_view import DataView
+from advplay.app.draw_mode import DrawMode
 from advplay.app.transport import ErrorBanner, TransportBar
 from advplay.core.config import ON_THE_FLY, Config, config_from_dict
 from advplay.core.errors import ConfigError
@@ -50,6 +51,8 @@ class MainWindow(QMainWindow):
         self._frame_timer.setSingleShot(True)
         self._frame_timer.timeout.connect(self._update_frame)
         self._build_views()
+        self.draw_mode = DrawMode(self)
+        self.stack.addWidget(self.draw_mode.page)
         self._build_controls()
         self._build_status_bar()
         self._build_menus()
@@ -73,7 +76,9 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
-        column.addWidget(self.data_view, 1)
+        self.stack = QStackedWidget()  # the data view, or the drawing canvas in draw mode
+        self.stack.addWidget(self.data_view)
+        column.addWidget(self.stack, 1)
         splitter.addWidget(top)
         splitter.addWidget(self.curves_view)
         splitter.setStretchFactor(0, 3)
@@ -114,7 +119,15 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        for action in self.draw_mode.file_actions():
+            file_menu.addAction(action)
+            self.addAction(action)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = bar.addMenu("&Edit")
+        for action in (self.draw_mode.action_draw, self.draw_mode.action_undo,
+                       self.draw_mode.action_redo):
+            edit_menu.addAction(action)
         training = bar.addMenu("&Training")
         for action in self.transport.actions_for_menu():
             training.addAction(action)
@@ -151,6 +164,11 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- handlers
 
     def _on_play_toggled(self, play: bool) -> None:
+        if play and self.config.target.name == "drawn" and self.draw_mode.drawing.is_empty():
+            self.transport.set_playing(False)
+            self.show_error("The drawing is empty: paint some density (or import an image or "
+                            "points) before training.")
+            return
         if play:
             self.banner.clear()
             self.client.play()
@@ -168,6 +186,32 @@ class MainWindow(QMainWindow):
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing
         self.transport.set_playing(playing)
+
+    # ----------------------------------------------------------------- drawn targets
+
+    def show_draw_page(self, active: bool) -> None:
+        self.stack.setCurrentWidget(self.draw_mode.page if active else self.data_view)
+        if active and self.snapshot is not None:
+            self.draw_mode.canvas.set_overlay_points(self.snapshot.fake)
+
+    def use_target(self, config: Config, drawing) -> None:
+        """Switch to a drawn target (a reset: the target's shape is new)."""
+        self.config = config
+        self.controls.set_config(config)
+        self.banner.clear()
+        self._update_target_density()
+        self.client.configure(config, drawing)
+
+    def update_drawing(self, density, bounds) -> None:
+        """The drawing was edited: training goes on toward it."""
+        self.banner.clear()
+        self._update_target_density()
+        self.client.set_drawing(density, bounds)
+
+    def show_error(self, message: str) -> None:
+        self._on_error(message)
+
+    # ----------------------------------------------------------------- frames
 
     def _on_snapshot(self, snapshot, stats: dict) -> None:
         """Keep the newest frame; draw it now or when the frame interval has passed.
@@ -189,6 +233,8 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         self._drawn_at["data"] = now
         self.data_view.show_snapshot(snapshot)
+        if self.stack.currentWidget() is self.draw_mode.page:
+            self.draw_mode.canvas.set_overlay_points(snapshot.fake)
         stopped = not stats.get("playing")
         if stopped or now - self._drawn_at["curves"] >= CURVES_FRAME_SECONDS:
             self._drawn_at["curves"] = now
@@ -208,6 +254,12 @@ class MainWindow(QMainWindow):
         self.data_view.set_surface("logit" if logit else "output")
 
     def _on_setting_changed(self, key: str, value) -> None:
+        if key == "target.name" and value == "drawn":
+            self.draw_mode.set_active(True)
+            if not self.draw_mode.drawing.is_empty():
+                self.use_target(_with_change(self.config, key, value, check_target=False),
+                                self.draw_mode.arrays())
+            return
         try:
             candidate = _with_change(self.config, key, value)
         except ConfigError as error:
@@ -228,14 +280,20 @@ class MainWindow(QMainWindow):
         self.config = candidate
         self.banner.clear()
         self._update_target_density()
-        self.client.configure(candidate)
+        drawn = candidate.target.name == "drawn"
+        self.client.configure(candidate, self.draw_mode.arrays() if drawn else None)
 
     def _ask_reset(self, question: str) -> bool:
         answer = QMessageBox.question(self, "Reset training?", question)
         return answer == QMessageBox.StandardButton.Yes
 
     def _update_target_density(self) -> None:
-        target = make_target(self.config.target.name, **self.config.target.params)
+        if self.config.target.name == "drawn":
+            if self.draw_mode.drawing.is_empty():
+                return
+            target = self.draw_mode.drawing.target()
+        else:
+            target = make_target(self.config.target.name, **self.config.target.params)
         if not target.has_density:
             self.data_view.set_target_density(None, target.bounds)
             return
@@ -249,13 +307,14 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.client.shutdown()
+        self.draw_mode.shutdown()
         super().closeEvent(event)
 
 
-def _with_change(config: Config, key: str, value) -> Config:
+def _with_change(config: Config, key: str, value, check_target: bool = True) -> Config:
     """``config`` with one key changed; a new target starts from its default parameters."""
     if key != "target.name":
         return config.replace({key: value})
     data = config.to_dict()
     data["target"] = {"name": value}
-    return config_from_dict(data)
+    return config_from_dict(data, check_target=check_target)

@@ -109,7 +109,10 @@ class Config:
             if section not in data or not name:
                 raise ConfigError(key, value, "must be a key like 'train.lr_d'")
             data[section][name] = value
-        return config_from_dict(data)
+        # The target was validated when this config was made (or is a drawing in memory):
+        # rebuild it only when a target key changes.
+        touches_target = any(key.startswith("target.") for key in changes)
+        return config_from_dict(data, check_target=touches_target)
 
 
 def _plain(value):

@@ -119,7 +119,7 @@ def load_drawing(path: str | Path) -> tuple[np.ndarray, Bounds]:
     return density, bounds
 
 
-@TARGETS.register("drawn", "a density painted in the app and saved as .npz (path = the file)")
+@TARGETS.register("drawn", "your drawing: paint it in the app (D); in configs, path = a saved .npz")
 def drawn(path: str = "") -> DrawnTarget:
     if not isinstance(path, str) or not path:
         raise ConfigError("path", path, "must name a drawing file saved by the app (.npz)")
