@@ -56,6 +56,9 @@ class DrawMode(QObject):
                                                 tip="A PNG or JPEG's brightness as the density")
         self.action_import_image.triggered.connect(lambda: self._ask_open(
             "Import image", IMAGE_FILTER, self.import_image))
+        self.action_invert = self._action("In&vert imported images", "", "actionInvertImage",
+                                          checkable=True,
+                                          tip="Dark pixels are dense (for dark shapes on white)")
         self.action_import_points = self._action("Import &points…", "Ctrl+Shift+I",
                                                  "actionImportPoints",
                                                  tip="A CSV or .npy of x, y[, class] rows")
@@ -89,7 +92,7 @@ class DrawMode(QObject):
 
     def file_actions(self) -> list[QAction]:
         return [self.action_open, self.action_save, self.action_import_image,
-                self.action_import_points]
+                self.action_invert, self.action_import_points]
 
     # ----------------------------------------------------------------- mode
 
@@ -169,7 +172,8 @@ class DrawMode(QObject):
         """Decode in a background thread (a huge image must not freeze the window)."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self.window.statusBar().showMessage(f"Importing {path}…")
-        self._pending_import = (path, self._loader.submit(image_density, path))
+        invert = self.action_invert.isChecked()
+        self._pending_import = (path, self._loader.submit(image_density, path, invert))
         self._import_timer.start()
 
     def wait_for_import(self, timeout: float = 30.0) -> None:

@@ -70,6 +70,11 @@ def test_image_import_save_and_open(qtbot, window, tmp_path):
     window.draw_mode.canvas.clear()
     window.draw_mode.open_target(str(tmp_path / "bar.npz"))
     np.testing.assert_array_equal(window.draw_mode.drawing.density.astype(np.float32), density)
+    window.draw_mode.action_invert.setChecked(True)  # dark pixels dense: the bar is now empty
+    window.draw_mode.import_image(str(tmp_path / "bar.png"))
+    window.draw_mode.wait_for_import()
+    inverted = window.draw_mode.drawing.density[0]
+    assert inverted[-4:-2, 10:18].max() == 0 and inverted[:10].min() > 0.9
 
 
 def test_bad_files_show_an_error_and_change_nothing(qtbot, window, tmp_path):
