@@ -17,6 +17,7 @@ SCRIPT = textwrap.dedent("""
     from advplay.core.config import Config
     from advplay.core.session import Session
     import advplay.core.targets, advplay.core.metrics, advplay.core.losses
+    import advplay.core.drawing, advplay.core.drawn, advplay.core.imports, advplay.worker.process
 
     session = Session(Config().replace({"model.width": 16, "train.batch_size": 32}))
     session.step(5)
