@@ -191,6 +191,8 @@ class MainWindow(QMainWindow):
 
     def show_draw_page(self, active: bool) -> None:
         self.stack.setCurrentWidget(self.draw_mode.page if active else self.data_view)
+        if not active:  # the menu shows the target that trains (not "drawn" with nothing drawn)
+            self.controls.set_config(self.config)
         if active and self.snapshot is not None:
             self.draw_mode.canvas.set_overlay_points(self.snapshot.fake)
 
@@ -282,6 +284,8 @@ class MainWindow(QMainWindow):
         self._update_target_density()
         drawn = candidate.target.name == "drawn"
         self.client.configure(candidate, self.draw_mode.arrays() if drawn else None)
+        if key == "target.name":  # a preset: show what trains on it
+            self.draw_mode.set_active(False)
 
     def _ask_reset(self, question: str) -> bool:
         answer = QMessageBox.question(self, "Reset training?", question)

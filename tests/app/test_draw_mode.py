@@ -101,3 +101,16 @@ def test_imported_points_become_the_target(qtbot, window, tmp_path):
     assert "bandwidth" in window.statusBar().currentMessage()
     qtbot.waitUntil(lambda: np.abs(window.snapshot.real.mean(axis=0) - 3.0).max() < 0.2,
                     timeout=20_000)
+
+
+def test_choosing_drawn_then_a_preset_keeps_menu_and_view_honest(qtbot, window):
+    combo = window.controls.target_combo
+    combo.setCurrentText("drawn")  # nothing drawn yet: the canvas opens, ring8 still trains
+    assert window.stack.currentWidget() is window.draw_mode.page
+    assert window.config.target.name == "ring8"
+    window.draw_mode.action_draw.trigger()  # leave draw mode with an empty drawing
+    assert combo.currentText() == "ring8"
+    window.draw_mode.action_draw.trigger()
+    combo.setCurrentText("grid25")
+    assert window.stack.currentWidget() is window.data_view
+    qtbot.waitUntil(lambda: window.snapshot.bounds[1] > 4, timeout=20_000)
