@@ -14,6 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from advplay.core.views import grid_axes
+
 #: layer names accepted by :meth:`DataView.set_layer_visible`, bottom to top
 LAYERS = ("surface", "density", "contours", "manifold", "real", "gradients", "fake")
 #: which discriminator surface :meth:`DataView.set_surface` can show
@@ -339,7 +341,7 @@ class DataView(pg.GraphicsLayoutWidget):
         if self._snapshot is None or not self.layer_visible("contours"):
             return
         values, style = self._surface_values()
-        xs, ys = _cell_centres(self._snapshot.bounds, values.shape)
+        xs, ys = grid_axes(self._snapshot.bounds, values.shape)
         minor = [contour_segments(values, xs, ys, level) for level in style["contours"]]
         _set_segments(self.contour_lines, np.concatenate(minor) if minor else np.empty((0, 2)))
         boundary = style["boundary"]
@@ -418,13 +420,6 @@ def _segments_item(color, width: float, name: str | None = None) -> pg.PlotDataI
 
 def _set_segments(item: pg.PlotDataItem, segments: np.ndarray) -> None:
     item.setData(segments[:, 0], segments[:, 1], connect="pairs")
-
-
-def _cell_centres(bounds, shape) -> tuple[np.ndarray, np.ndarray]:
-    """x of each column and y of each row of an (H, W) grid of cells tiling ``bounds``."""
-    (x_min, x_max, y_min, y_max), (height, width) = bounds, shape
-    return (x_min + (np.arange(width) + 0.5) * (x_max - x_min) / width,
-            y_min + (np.arange(height) + 0.5) * (y_max - y_min) / height)
 
 
 def _glow(log_density) -> np.ndarray:

@@ -58,8 +58,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.client = WorkerClient(self)
         self.client.snapshot_received.connect(self._on_snapshot)
-        self.client.error_reported.connect(self._on_error)
-        self.client.worker_died.connect(self._on_error)
+        self.client.error_reported.connect(self.show_error)
+        self.client.worker_died.connect(self.show_error)
         self.client.playing_changed.connect(self._on_playing_changed)
         self.controls.set_config(self.config)
         self._update_target_density()
@@ -210,9 +210,6 @@ class MainWindow(QMainWindow):
         self._update_target_density()
         self.client.set_drawing(density, bounds)
 
-    def show_error(self, message: str) -> None:
-        self._on_error(message)
-
     # ----------------------------------------------------------------- frames
 
     def _on_snapshot(self, snapshot, stats: dict) -> None:
@@ -248,7 +245,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
         self.snapshot_shown.emit(snapshot)
 
-    def _on_error(self, message: str) -> None:
+    def show_error(self, message: str) -> None:
+        """The red banner (and the status bar): what went wrong and how to recover."""
         self.banner.show_error(message)
         self.statusBar().showMessage("Training paused: " + message.splitlines()[0])
 
@@ -265,7 +263,7 @@ class MainWindow(QMainWindow):
         try:
             candidate = _with_change(self.config, key, value)
         except ConfigError as error:
-            self._on_error(str(error))
+            self.show_error(str(error))
             self.controls.set_config(self.config)
             return
         if key in ON_THE_FLY:

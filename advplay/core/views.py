@@ -21,13 +21,15 @@ MANIFOLD_LINES = 11
 MANIFOLD_POINTS = 48
 
 
-def grid_axes(bounds, resolution: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cell-centre coordinates along x and y of a ``resolution``² grid over ``bounds``."""
+def grid_axes(bounds, resolution: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Cell-centre coordinates along x and y of a grid of cells tiling ``bounds``.
+
+    ``resolution`` is the side of a square grid, or the (rows, columns) of an (H, W) grid.
+    """
+    height, width = (resolution, resolution) if np.ndim(resolution) == 0 else resolution
     x_min, x_max, y_min, y_max = bounds
-    half_x = (x_max - x_min) / resolution / 2
-    half_y = (y_max - y_min) / resolution / 2
-    return (np.linspace(x_min + half_x, x_max - half_x, resolution),
-            np.linspace(y_min + half_y, y_max - half_y, resolution))
+    return (x_min + (np.arange(width) + 0.5) * (x_max - x_min) / width,
+            y_min + (np.arange(height) + 0.5) * (y_max - y_min) / height)
 
 
 def latent_grid_lines(latent_dim: int, extent: float, lines: int, points: int) -> np.ndarray:
