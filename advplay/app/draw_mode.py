@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QVBoxLayout, QWidget
 
+from advplay.app.actions import make_action
 from advplay.app.draw_canvas import DrawCanvas
 from advplay.app.draw_tools import DrawTools
 from advplay.core.config import config_from_dict
@@ -82,13 +83,7 @@ class DrawMode(QObject):
         window.addActions([self.action_draw, self.action_undo, self.action_redo])
 
     def _action(self, text, shortcut, name, checkable=False, tip="") -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(name)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        return action
+        return make_action(self.window, text, shortcut, name=name, tip=tip, checkable=checkable)
 
     def file_actions(self) -> list[QAction]:
         return [self.action_open, self.action_save, self.action_import_image,

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
+from advplay.app.actions import make_action
 from advplay.app.client import WorkerClient
 from advplay.app.controls import ControlPanel
 from advplay.app.curves_view import CurvesView
@@ -152,9 +153,7 @@ class MainWindow(QMainWindow):
                      self._show_shortcuts)
 
     def _action(self, menu, text, shortcut, slot, checkable=False) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
+        action = make_action(self, text, shortcut, checkable=checkable)
         if slot is not None:
             action.triggered.connect(slot)
         menu.addAction(action)

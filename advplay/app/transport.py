@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QSlider, QSpinBox, QToolBar,
                                QToolButton, QWidget)
+
+from advplay.app.actions import make_action
 
 #: speed slider positions: maximum steps per second (None = as fast as possible)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, None)
@@ -48,10 +50,7 @@ class TransportBar(QToolBar):
         self._add_speed_slider()
 
     def _add(self, text, shortcut, tip, object_name, checkable=False) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip)
-        action.setCheckable(checkable)
+        action = make_action(self, text, shortcut, tip=tip, checkable=checkable)
         self.addAction(action)
         button = self.widgetForAction(action)
         button.setObjectName(object_name)

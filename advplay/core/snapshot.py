@@ -7,7 +7,7 @@ read-only copies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Mapping
 
@@ -73,8 +73,7 @@ class Snapshot:
 
     def with_error(self, message: str) -> "Snapshot":
         """The same picture, marked with the error that stopped training after it."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return Snapshot(**{**values, "error": message})
+        return replace(self, error=message)
 
     def __reduce__(self):
         # MappingProxyType does not pickle; rebuild from plain dicts (snapshots cross processes).
