@@ -40,30 +40,31 @@ class WorkerClient(QObject):
     def start(self, config: Config) -> None:
         """Start the worker (a few seconds in the background) and give it ``config``."""
         self.config = config
-        self._restart()
+        self._ensure_worker()
         self._timer.start()
 
-    def _restart(self) -> None:
-        self.handle.stop()
-        self.handle.start()
+    def _ensure_worker(self) -> bool:
+        """(Re)start a worker that is not running and give it the current experiment.
+
+        True if it had to: the new worker already holds the current config.
+        """
+        if not self.handle.ensure_running():
+            return False
         self._reported_death = False
         self.handle.send("configure", self.config.to_dict(), self.drawing)
-
-    def _ensure_worker(self) -> None:
-        if not self.handle.alive:
-            self._restart()
+        return True
 
     def configure(self, config: Config, drawing=None) -> None:
         """New config (and drawn target, if any): the worker builds a fresh session (step 0)."""
         self.config, self.drawing = config, drawing
-        self._ensure_worker()
-        self.handle.send("configure", config.to_dict(), drawing)
+        if not self._ensure_worker():
+            self.handle.send("configure", config.to_dict(), drawing)
 
     def set_drawing(self, density, bounds) -> None:
         """The drawn target changed: training goes on toward the new shape."""
         self.drawing = (density, bounds)
-        self._ensure_worker()
-        self.handle.send("set_target", density, bounds)
+        if not self._ensure_worker():  # a restarted worker got the drawing with its config
+            self.handle.send("set_target", density, bounds)
 
     def play(self) -> None:
         self._ensure_worker()
