@@ -16,6 +16,7 @@ alone is a valid file::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,9 @@ import tomli_w
 from advplay.core.errors import ConfigError
 
 PRIORS = ("normal", "uniform")
+RATIO_LOSSES = ("logistic", "ulsif", "nwj", "dv")
+UPDATES = ("alternating", "simultaneous")
+REGULARIZERS = ("none", "r1", "gp", "instance_noise")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 DEVICES = ("cpu", "cuda", "mps", "auto")
 
@@ -54,6 +58,16 @@ class ModelConfig:
     r1: float = _spec(0.0, 0.0, 1e4, help="R1 penalty weight gamma on real data (0 = off)")
     r2: float = _spec(0.0, 0.0, 1e4, help="R2 penalty weight gamma on fake data (0 = off)")
     gp_weight: float = _spec(10.0, 0.0, 1e4, help="WGAN-GP gradient penalty weight")
+    pack: int = _spec(1, 1, 16, help="PacGAN packing: samples the discriminator sees at once")
+    ratio_loss: str = _spec("logistic", choices=RATIO_LOSSES,
+                            help="density-ratio loss: logistic, uLSIF least squares, NWJ or DV bound")
+    reference: str = _spec("gaussian", choices="references",
+                           help="reference density q of the density-ratio estimator (a preset)")
+    updates: str = _spec("alternating", choices=UPDATES,
+                         help="Dirac-GAN: players step one after the other, or both at once")
+    regularizer: str = _spec("none", choices=REGULARIZERS,
+                             help="Dirac-GAN regulariser: none, R1 (gamma = r1), WGAN-GP, instance noise")
+    noise_std: float = _spec(0.3, 0.0, 10.0, help="Dirac-GAN instance noise standard deviation")
 
 
 @dataclass
@@ -124,12 +138,22 @@ def _plain(value):
     return value
 
 
+@functools.cache
+def _density_presets() -> tuple[str, ...]:
+    """Presets with a closed-form density: the references a density-ratio estimator can use."""
+    from advplay.core.targets import make_target, preset_names
+
+    return tuple(name for name in preset_names() if make_target(name).has_density)
+
+
 def allowed_choices(choices) -> list[str]:
     """The allowed values of a key: a fixed tuple, or a registry's names ("losses", ...)."""
     if not isinstance(choices, str):
         return list(choices)
     if choices == "losses":
         from advplay.core.losses import LOSSES as registry
+    elif choices == "references":
+        return list(_density_presets())
     elif choices == "activations":
         from advplay.core.nets import ACTIVATIONS as registry
     else:

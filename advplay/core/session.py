@@ -16,7 +16,7 @@ import torch
 from advplay.core.config import ON_THE_FLY, Config
 from advplay.core.device import resolve_device
 from advplay.core.errors import ConfigError, TrainingDiverged
-from advplay.core.metrics import MODE_METRIC_SAMPLES, GridReference, MetricHistory, target_metrics
+from advplay.core.metrics import GridReference, MetricHistory
 from advplay.core.models import MODELS
 from advplay.core.models.base import sync_view, view_copy
 from advplay.core.snapshot import Snapshot, frozen_array
@@ -33,23 +33,30 @@ class RealStream:
     """Fresh real samples on the device, drawn from the target in large chunks.
 
     Sampling 64k points in one NumPy call and slicing them costs far less per step than a
-    call and a host-to-device copy per batch; every sample is still used once.
+    call and a host-to-device copy per batch; every sample is still used once. Calling the
+    stream gives points; :meth:`labelled` gives points and their class labels.
     """
 
     def __init__(self, target: Target, rng: np.random.Generator, device: torch.device,
                  chunk: int = 1 << 16):
         self.target, self.rng, self.device, self.chunk = target, rng, device, chunk
         self._pool = torch.empty((0, 2), device=device)
+        self._labels: torch.Tensor | None = None
         self._position = 0
 
     def __call__(self, n: int) -> torch.Tensor:
+        return self.labelled(n)[0]  # (n, 2)
+
+    def labelled(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``n`` points (n, 2) and their int64 labels (n,), or None for an unlabelled target."""
         if self._position + n > len(self._pool):
-            points, _ = self.target.sample(max(self.chunk, n), self.rng)
+            points, labels = self.target.sample(max(self.chunk, n), self.rng)
             self._pool = torch.as_tensor(points, dtype=torch.float32).to(self.device)
+            self._labels = None if labels is None else torch.as_tensor(labels).to(self.device)
             self._position = 0
-        batch = self._pool[self._position:self._position + n]
+        window = slice(self._position, self._position + n)
         self._position += n
-        return batch  # (n, 2)
+        return self._pool[window], None if self._labels is None else self._labels[window]
 
 
 class Session:
@@ -73,12 +80,10 @@ class Session:
         self._noise = torch.Generator(device=self.device).manual_seed(seed)
         with torch.random.fork_rng(devices=[]):  # network init from the seed, globals untouched
             torch.manual_seed(seed)
-            self.model = MODELS[config.model.name](config, self.device, self._noise)
+            self.model = MODELS[config.model.name](config, self.device, self._noise, self.target)
         self._real = RealStream(self.target, np.random.default_rng(seed), self.device)
         self._view = ViewGeometry(self.target, self.model, self.device, seed, surface_resolution)
         self._view_model = view_copy(self.model)
-        self._metric_latent = self.model.sample_latent(
-            MODE_METRIC_SAMPLES, torch.Generator(device=self.device).manual_seed(seed + 2))
         self._grid_reference = GridReference(self.target) if self.target.has_density else None
         self.losses = MetricHistory(LOSS_HISTORY)
         self.metric_history = MetricHistory(1000)
@@ -130,13 +135,15 @@ class Session:
         raise self.failed
 
     def _record_metrics(self) -> None:
-        samples = self.model.generate(self._metric_latent).cpu().numpy()
-        self.latest_metrics = target_metrics(samples, self.target, self._grid_reference)
+        self.latest_metrics = self.model.evaluate(self.target, self._grid_reference,
+                                                  self.config.train.seed)
         self.metric_history.append(self.step_count, self.latest_metrics)
 
     def set_target(self, target: Target) -> None:
         """Train toward ``target`` from the next step on: a drawing edited while training."""
         self.target = target
+        if hasattr(self.model, "set_target"):  # e.g. a conditional model's classes
+            self.model.set_target(target)
         self._real = RealStream(target, self._real.rng, self.device)
         self._view.set_target(target, self.config.train.seed)
         self._grid_reference = GridReference(target) if target.has_density else None
@@ -185,9 +192,10 @@ class Session:
                 metric_steps=frozen_array(self.metric_history.steps(), np.int64),
                 metric_history={name: frozen_array(self.metric_history.series(name))
                                 for name in self.metric_history.names()},
-                output_is_probability=self.model.loss.probability,
-                decision_level=self.model.loss.decision_level,
+                output_is_probability=self.model.output_is_probability,
+                decision_level=self.model.decision_level,
                 device=str(self.device),
+                model=self.config.model.name,
             ),
         )
 

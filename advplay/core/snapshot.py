@@ -40,6 +40,10 @@ class Snapshot:
     history_steps : (M,) steps at which ``history_losses`` was recorded (bounded, thinned)
     history_losses : (M, n_players) loss history, columns in ``losses`` order
     metric_history : name -> (K,) series at ``metric_steps``
+    model : registry name of the method that made the frame ("gan", "cgan", "ratio", ...)
+    fake_labels : (N,) int class of each fake sample (conditional models), or None
+    extras : model-specific arrays by name (latent codes, reconstructions, true log-ratio,
+        optimal discriminator, ...); each model's docstring lists what it adds
     output_is_probability : whether ``discriminator_output`` is a probability in [0, 1]
     decision_level : the output level where D cannot tell real from fake (0.5 for D(x) of the
         cross-entropy and least-squares games, 0 for hinge), None for a Wasserstein critic;
@@ -64,12 +68,16 @@ class Snapshot:
     output_is_probability: bool = True
     decision_level: float | None = 0.5
     device: str = "cpu"
+    model: str = "gan"
+    fake_labels: np.ndarray | None = None
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict)
     error: str | None = field(default=None)
 
     def __post_init__(self):
         object.__setattr__(self, "losses", MappingProxyType(dict(self.losses)))
         object.__setattr__(self, "metrics", MappingProxyType(dict(self.metrics)))
         object.__setattr__(self, "metric_history", MappingProxyType(dict(self.metric_history)))
+        object.__setattr__(self, "extras", MappingProxyType(dict(self.extras)))
 
     def with_error(self, message: str) -> "Snapshot":
         """The same picture, marked with the error that stopped training after it."""
@@ -78,7 +86,7 @@ class Snapshot:
     def __reduce__(self):
         # MappingProxyType does not pickle; rebuild from plain dicts (snapshots cross processes).
         values = {f.name: getattr(self, f.name) for f in fields(self)}
-        for name in ("losses", "metrics", "metric_history"):
+        for name in ("losses", "metrics", "metric_history", "extras"):
             values[name] = dict(values[name])
         return (_rebuild, (values,))
 

@@ -79,16 +79,8 @@ class ViewGeometry:
 
     def compute(self, model) -> dict[str, np.ndarray]:
         """The frame's arrays from ``model`` (the session's model or its view copy)."""
-        shape = (self.resolution, self.resolution)
-        output, logit = model.discriminator_surface(self.grid)
-        fake, gradients = model.fake_gradients(self.latent)
-        manifold = model.generate(self.manifold_latent).reshape(*self.manifold_shape, 2)
-        return {
-            "discriminator_output": frozen_array(output.cpu().numpy().reshape(shape)),
-            "discriminator_logit": frozen_array(logit.cpu().numpy().reshape(shape)),
-            "real": self.real,
-            "real_labels": self.real_labels,
-            "fake": frozen_array(fake.cpu().numpy()),
-            "fake_gradients": frozen_array(gradients.cpu().numpy()),
-            "manifold": frozen_array(manifold.cpu().numpy()),
-        }
+        return {"real": self.real, "real_labels": self.real_labels, **model.frame(self)}
+
+    def surface(self, values: torch.Tensor) -> np.ndarray:
+        """Values at ``self.grid`` as a read-only (H, W) array (row = y, column = x)."""
+        return frozen_array(values.cpu().numpy().reshape(self.resolution, self.resolution))

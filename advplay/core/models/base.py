@@ -1,4 +1,31 @@
-"""What every training method shares: the registry and optimiser construction."""
+"""What every training method shares: the registry, the model protocol, optimisers.
+
+A model is a class registered in ``MODELS`` and built as ``cls(config, device, noise, target)``
+(``noise`` is the torch generator every random draw comes from, for determinism). The session
+relies on these members:
+
+``players``
+    names of the players that take turns, e.g. ``("d", "g")``; losses are reported per player.
+``networks``
+    attribute names of the ``nn.Module`` s to copy for rendering frames in another thread.
+``train_iteration(real_batch, batch_size, players) -> tuple of 0-d tensors``
+    one iteration, one detached loss per player (NaN for a player left out of ``players``);
+    ``real_batch(n)`` gives (n, 2) real points, ``real_batch.labelled(n)`` points and labels.
+``apply(config)``
+    take the hyperparameters that may change on the fly.
+``frame(geometry) -> dict``
+    the model's snapshot fields: ``discriminator_output``/``discriminator_logit`` (H, W) via
+    ``geometry.surface``, ``fake``, ``fake_gradients``, ``manifold``, optionally ``fake_labels``
+    and ``extras`` (see ``advplay.core.views.ViewGeometry`` for the fixed grid and noise).
+``evaluate(target, grid_reference, seed) -> dict[str, float]``
+    the metrics recorded every ``metrics_every`` steps.
+``sample_latent(n, noise=None)``, ``latent_dim``, ``latent_extent()``, ``generate(z)``
+    the latent prior and the sampler (the CLI writes ``generate`` samples to samples.npy).
+``output_is_probability``, ``decision_level``, ``parameters_finite()``
+    how to draw the surface, and the divergence check.
+``set_target(target)`` (optional)
+    a drawing was edited while training.
+"""
 
 from __future__ import annotations
 

@@ -20,7 +20,10 @@ from torch import Tensor
 from advplay.core.config import Config
 from advplay.core.losses import LOSSES, wasserstein_gradient_penalty
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
+from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
 from advplay.core.nets import mlp
+from advplay.core.snapshot import frozen_array
+from advplay.core.targets import Target
 
 
 @MODELS.register("gan", "GAN with MLP generator and discriminator; several losses and penalties")
@@ -37,7 +40,8 @@ class GAN:
     players = ("d", "g")
     networks = ("generator", "discriminator")
 
-    def __init__(self, config: Config, device: torch.device, noise: torch.Generator):
+    def __init__(self, config: Config, device: torch.device, noise: torch.Generator,
+                 target: Target | None = None):
         model = config.model
         self.device = device
         self.noise = noise
@@ -137,6 +141,36 @@ class GAN:
         return loss.detach()
 
     # ----------------------------------------------------------------- views
+
+    @property
+    def output_is_probability(self) -> bool:
+        return self.loss.probability
+
+    @property
+    def decision_level(self) -> float | None:
+        return self.loss.decision_level
+
+    def frame(self, geometry) -> dict:
+        """The snapshot arrays of this model: D on the grid, fakes, their gradients, manifold."""
+        output, logit = self.discriminator_surface(geometry.grid)
+        fake, gradients = self.fake_gradients(geometry.latent)
+        manifold = self.generate(geometry.manifold_latent).reshape(*geometry.manifold_shape, 2)
+        return {
+            "discriminator_output": geometry.surface(output),
+            "discriminator_logit": geometry.surface(logit),
+            "fake": frozen_array(fake.cpu().numpy()),
+            "fake_gradients": frozen_array(gradients.cpu().numpy()),
+            "manifold": frozen_array(manifold.cpu().numpy()),
+        }
+
+    def evaluate(self, target: Target, grid_reference, seed: int) -> dict[str, float]:
+        """The target's metrics on 2500 generator samples of a fixed latent batch."""
+        if getattr(self, "_metric_seed", None) != seed:
+            noise = torch.Generator(device=self.device).manual_seed(seed + 2)
+            self._metric_latent = self.sample_latent(MODE_METRIC_SAMPLES, noise)
+            self._metric_seed = seed
+        samples = self.generate(self._metric_latent).cpu().numpy()
+        return target_metrics(samples, target, grid_reference)
 
     def _discriminator_logit(self, x: Tensor) -> Tensor:
         return self.discriminator(x).squeeze(1)
