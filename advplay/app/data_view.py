@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+
+from advplay.app.plot_style import cache_axes
 from PySide6 import QtCore, QtGui
 
 from advplay.core.views import grid_axes
@@ -185,6 +187,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self._placements: dict[str, tuple] = {}  # image -> (bounds, shape)
         self._view_bounds = None
         self._density = None  # (density in [0, 1] (H, W), bounds)
+        self._color_bar_state = None  # (levels, label) the colour bar shows
         self._real_key = None  # bytes of the (points, labels) the real scatter holds
         self._real_brushes = [pg.mkBrush(color) for color in REAL_CLASS_COLORS]
         self._manifold = ((0, 0), np.empty(0, dtype=bool))  # (lines, points), connect array
@@ -200,6 +203,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self.plot.setAspectLocked(True)
         self.plot.disableAutoRange()  # the range is the target's bounds, never the data's
         self.plot.hideButtons()
+        cache_axes(self.plot)
         self.plot.setLabel("bottom", "x")
         self.plot.setLabel("left", "y")
         # the legend is a row under the plot, where it never hides data
@@ -316,9 +320,12 @@ class DataView(pg.GraphicsLayoutWidget):
             return
         values, style = self._surface_values()
         self.surface_image.setImage(values, autoLevels=False, levels=style["levels"])
-        self.color_bar.setLevels(style["levels"])
-        self.color_bar.getAxis("left").setLabel(
-            "D logit" if self._surface == "logit" else "D(x)")
+        # The colour bar's axes redraw from scratch on any set call: only touch them on change.
+        bar = (tuple(style["levels"]), "D logit" if self._surface == "logit" else "D(x)")
+        if bar != self._color_bar_state:
+            self._color_bar_state = bar
+            self.color_bar.setLevels(bar[0])
+            self.color_bar.getAxis("left").setLabel(bar[1])
         self._place_image(self.surface_image, "surface", self._snapshot.bounds)
 
     def _place_image(self, image: pg.ImageItem, key: str, bounds) -> None:

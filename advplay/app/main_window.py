@@ -113,7 +113,11 @@ class MainWindow(QMainWindow):
         self.rate_label.setToolTip("Training speed in the worker process")
         self.device_label = QLabel("")
         self.device_label.setToolTip("Where the networks train")
-        for label in (self.step_label, self.rate_label, self.device_label):
+        # Widths fixed for the longest text: a label that grows with its digits would make the
+        # status bar lay itself out again on every frame.
+        for label, widest in ((self.step_label, "Step 00000000"), (self.rate_label, "00,000 steps/s"),
+                              (self.device_label, "device: cuda:0")):
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 8)
             self.statusBar().addPermanentWidget(label)
         self.statusBar().showMessage("Starting the training process…")
 
@@ -234,15 +238,24 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.draw_mode.page:
             self.draw_mode.canvas.set_overlay_points(snapshot.fake)
         stopped = not stats.get("playing")
-        if stopped or now - self._drawn_at["curves"] >= CURVES_FRAME_SECONDS:
+        if stopped:
+            self._update_curves()
+        elif now - self._drawn_at["curves"] >= CURVES_FRAME_SECONDS:
+            # Half a frame later, in its own pass of the event loop: drawn together, the two
+            # views held the UI thread for ~12 ms, which delayed input and timers.
             self._drawn_at["curves"] = now
-            self.curves_view.show_snapshot(snapshot)
+            QTimer.singleShot(int(DATA_FRAME_SECONDS * 500), self._update_curves)
         rate = stats.get("steps_per_s", 0.0)
         self.rate_label.setText(f"{rate:,.0f} steps/s" if stats.get("playing") else "paused")
         self.device_label.setText(f"device: {snapshot.device}")
-        if not self.banner.isVisible():
+        if not self.banner.isVisible() and self.statusBar().currentMessage():
             self.statusBar().clearMessage()
         self.snapshot_shown.emit(snapshot)
+
+    def _update_curves(self) -> None:
+        self._drawn_at["curves"] = time.perf_counter()
+        if self.snapshot is not None:
+            self.curves_view.show_snapshot(self.snapshot)
 
     def show_error(self, message: str) -> None:
         """The red banner (and the status bar): what went wrong and how to recover."""

@@ -26,7 +26,10 @@ def _headless_rate(config_dict: dict, seconds: float, result) -> None:
     from advplay.core.config import config_from_dict
     from advplay.core.session import Session
 
+    from advplay.worker.process import lower_priority
+
     torch.set_num_threads(1)
+    lower_priority()  # the app's worker runs at this priority too: compare like with like
     session = Session(config_from_dict(config_dict))
     session.step(100)  # warm up
     start, first = time.perf_counter(), session.step_count
@@ -54,7 +57,7 @@ def headless_steps_per_second(config: Config, seconds: float) -> float:
 
 def gui_run(config: Config, seconds: float) -> tuple[float, list[float], int]:
     """(steps per second seen by the window, UI frame intervals in ms, frames drawn)."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from advplay.app.main_window import MainWindow
@@ -76,15 +79,16 @@ def gui_run(config: Config, seconds: float) -> tuple[float, list[float], int]:
         clock.restart()
 
     timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer adds up to 5% slack itself
     timer.setInterval(16)
     timer.timeout.connect(tick)
     frames.clear()
     timer.start()
     clock.restart()
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        app.processEvents()
-        time.sleep(0.001)
+    # The window's own event loop, as in the app: it sleeps until the next event or timer.
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
     timer.stop()
     window.close()
     app.processEvents()

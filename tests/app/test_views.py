@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore  # noqa: E402
 
-from advplay.app.curves_view import CurvesView, moving_average  # noqa: E402
+from advplay.app.curves_view import MAX_CURVE_POINTS, CurvesView, moving_average, round_up  # noqa: E402,E501
 from advplay.app.data_view import (  # noqa: E402
     ARROW_CAP, ARROW_FRACTION, LAYERS, MAX_ARROWS, DataView, contour_segments, polyline_connect,
     surface_style,
@@ -335,3 +335,28 @@ def test_moving_average_ignores_gaps():
     smooth = moving_average(values)
     assert np.isnan(smooth[2]) and np.isfinite(smooth[3])
     assert np.nanmin(smooth) >= 1.0 and np.nanmax(smooth) <= 3.0
+
+
+def test_long_histories_are_thinned_to_the_vertex_budget_keeping_the_ends(curves_view, snapshot):
+    steps = np.arange(1, 5001)
+    losses = np.stack([np.sin(steps / 50.0), np.cos(steps / 50.0)], axis=1)
+    long = dataclasses.replace(snapshot, step=5000, history_steps=steps, history_losses=losses)
+    curves_view.show_snapshot(long)
+    x, y = curves_view.loss_curves["d"].getData()
+    assert len(x) == MAX_CURVE_POINTS
+    assert (x[0], x[-1]) == (1, 5000)
+    np.testing.assert_allclose(y, np.sin(x / 50.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("value, expected", [(10, 10), (11, 15), (16, 20), (999, 1000),
+                                             (1001, 1500), (7600, 10000), (0.3, 0.3)])
+def test_step_axis_grows_in_round_jumps(value, expected):
+    assert round_up(value) == pytest.approx(expected)
+
+
+def test_step_axis_range_changes_only_at_round_numbers(curves_view, snapshot):
+    curves_view.show_snapshot(dataclasses.replace(snapshot, step=1100))
+    first = curves_view.loss_plot.viewRange()[0]
+    curves_view.show_snapshot(dataclasses.replace(snapshot, step=1400))
+    assert curves_view.loss_plot.viewRange()[0] == first
+    assert first[1] >= 1500 > first[0]
