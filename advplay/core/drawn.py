@@ -113,10 +113,18 @@ def load_drawing(path: str | Path) -> tuple[np.ndarray, Bounds]:
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise ConfigError("target.path", str(path), f"is not a readable drawing ({error})") from None
     try:
-        _check_density(density if density.ndim == 3 else density[None], bounds)
+        check_drawing(density, bounds)
     except ConfigError as error:
         raise ConfigError("target.path", str(path), f"holds a bad drawing: {error}") from None
     return density, bounds
+
+
+def check_drawing(density: np.ndarray, bounds) -> tuple[np.ndarray, Bounds]:
+    """``(density as (C, H, W), bounds)`` if they make a drawing; ConfigError otherwise."""
+    density = np.asarray(density, dtype=np.float64)
+    density = density[None] if density.ndim == 2 else density
+    _check_density(density, bounds)
+    return density, tuple(float(b) for b in bounds)
 
 
 @TARGETS.register("drawn", "your drawing: paint it in the app (D); in configs, path = a saved .npz")

@@ -18,7 +18,7 @@ from advplay.core.device import resolve_device
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.metrics import GridReference, MetricHistory
 from advplay.core.models import MODELS
-from advplay.core.models.base import sync_view, view_copy
+from advplay.core.models.base import load_model_state, model_state, sync_view, view_copy
 from advplay.core.snapshot import Snapshot, frozen_array
 from advplay.core.targets import Target, make_target
 from advplay.core.views import SURFACE_RESOLUTION, ViewGeometry
@@ -47,10 +47,28 @@ class RealStream:
     def __call__(self, n: int) -> torch.Tensor:
         return self.labelled(n)[0]  # (n, 2)
 
+    def state(self) -> dict:
+        """Where the stream stands, in plain values: restoring it redraws the same pool."""
+        if not len(self._pool):
+            return {"rng": self.rng.bit_generator.state, "pool": None}
+        return {"rng": self.rng.bit_generator.state, "pool": self._pool_state,
+                "pool_size": self._pool_size, "position": self._position}
+
+    def restore(self, state: dict) -> None:
+        """Continue exactly where :meth:`state` was taken (same target, same samples)."""
+        if state["pool"] is not None:
+            self.rng.bit_generator.state = state["pool"]
+            self._position = len(self._pool) + 1  # force a fresh pool on the next call
+            self.labelled(state["pool_size"])
+            self._position = int(state["position"])
+        self.rng.bit_generator.state = state["rng"]
+
     def labelled(self, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``n`` points (n, 2) and their int64 labels (n,), or None for an unlabelled target."""
         if self._position + n > len(self._pool):
-            points, labels = self.target.sample(max(self.chunk, n), self.rng)
+            self._pool_state = self.rng.bit_generator.state  # to redraw this pool on restore
+            self._pool_size = max(self.chunk, n)
+            points, labels = self.target.sample(self._pool_size, self.rng)
             self._pool = torch.as_tensor(points, dtype=torch.float32).to(self.device)
             self._labels = None if labels is None else torch.as_tensor(labels).to(self.device)
             self._position = 0
@@ -204,6 +222,33 @@ class Session:
         if self.failed is None:
             self._last_snapshot = self.capture().render()
         return self._last_snapshot
+
+    def state(self) -> dict:
+        """Everything needed to continue this run exactly: weights, optimisers, random streams,
+        step and histories (tensors and plain values; see ``advplay.core.experiment``)."""
+        return {
+            "step": self.step_count,
+            "model": model_state(self.model),
+            "noise": self._noise.get_state(),
+            "real": self._real.state(),
+            "losses": self.losses.to_dict(),
+            "metrics": self.metric_history.to_dict(),
+            "latest_losses": {k: float(v) for k, v in self.latest_losses.items()},
+            "latest_metrics": dict(self.latest_metrics),
+        }
+
+    def load_state(self, state: dict) -> None:
+        """Continue from :meth:`state` of a session built with the same config and target."""
+        load_model_state(self.model, state["model"])
+        self._noise.set_state(state["noise"])
+        self._real.restore(state["real"])
+        self.step_count = int(state["step"])
+        self.losses = MetricHistory.from_dict(state["losses"], LOSS_HISTORY)
+        self.metric_history = MetricHistory.from_dict(state["metrics"], 1000)
+        self.latest_losses = {k: float(v) for k, v in state["latest_losses"].items()}
+        self.latest_metrics = {k: float(v) for k, v in state["latest_metrics"].items()}
+        self.failed = None
+        self._last_snapshot = self.snapshot()
 
     def remember(self, snapshot: Snapshot) -> None:
         """Keep ``snapshot`` (rendered from a capture elsewhere) as the last good picture."""

@@ -95,3 +95,40 @@ def sync_view(model, clone) -> None:
                 mine.copy_(theirs)
         else:
             setattr(clone, name, value)
+
+
+def model_state(model) -> dict[str, object]:
+    """Every network, optimiser and tensor the model holds, as state dicts and tensors.
+
+    Keys are ``"module:<attribute>"``, ``"optimizer:<attribute>"`` and ``"tensor:<attribute>"``,
+    so any model following the protocol saves without code of its own; a model with other
+    state adds ``extra_state()`` / ``load_extra_state(state)`` (plain values and tensors).
+    """
+    state: dict[str, object] = {}
+    for name, value in vars(model).items():
+        if isinstance(value, torch.nn.Module):
+            state[f"module:{name}"] = value.state_dict()
+        elif isinstance(value, torch.optim.Optimizer):
+            state[f"optimizer:{name}"] = value.state_dict()
+        elif isinstance(value, torch.Tensor):
+            state[f"tensor:{name}"] = value.detach().clone()
+    if hasattr(model, "extra_state"):
+        state["extra"] = model.extra_state()
+    return copy.deepcopy(state)  # state dicts hold the live tensors: training would change them
+
+
+def load_model_state(model, state: dict[str, object]) -> None:
+    """Restore what :func:`model_state` saved; KeyError/RuntimeError/ValueError on a mismatch."""
+    for key, value in state.items():
+        if key == "extra":
+            model.load_extra_state(value)
+            continue
+        kind, _, name = key.partition(":")
+        current = getattr(model, name)
+        if kind in ("module", "optimizer"):
+            current.load_state_dict(value)
+        elif kind == "tensor":
+            with torch.no_grad():
+                current.copy_(value)
+        else:
+            raise KeyError(key)
