@@ -31,6 +31,11 @@ def launch(quit_after: float | None = None, play: bool = False, screenshot: str 
 
     window = MainWindow()
     window.show()
+    if quit_after is not None:  # automation: never stop at a question
+        window.files.ask = lambda title, text: "discard"
+        window.files.ask_restore = lambda path: False
+    else:
+        QTimer.singleShot(0, window.files.offer_restore)
     if play:
         window.transport.play_action.setChecked(True)
     if quit_after is not None:

@@ -20,12 +20,14 @@ class WorkerClient(QObject):
     error_reported(str) : training diverged, a command was refused, or training raised
     playing_changed(bool)
     worker_died(str) : the process ended unexpectedly; the next Play restarts it
+    saved(str, str, int) : the worker wrote an experiment file (path, tag, step)
     """
 
     snapshot_received = Signal(object, dict)
     error_reported = Signal(str)
     playing_changed = Signal(bool)
     worker_died = Signal(str)
+    saved = Signal(str, str, int)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -88,6 +90,17 @@ class WorkerClient(QObject):
         if self.handle.alive:
             self.handle.send("apply", changes)
 
+    def save(self, path: str, tag: str = "") -> None:
+        """Ask the worker to write the session to ``path``; ``saved`` reports it done."""
+        if self.handle.alive:
+            self.handle.send("save", str(path), tag)
+
+    def open(self, path: str, config: Config, drawing=None) -> None:
+        """Continue the run saved in ``path`` (checked by the caller; ``config`` is its config)."""
+        self.config, self.drawing = config, drawing
+        self._ensure_worker()
+        self.handle.send("open", str(path))
+
     def set_speed(self, steps_per_second: float | None) -> None:
         if self.handle.alive:
             self.handle.send("speed", steps_per_second)
@@ -105,6 +118,8 @@ class WorkerClient(QObject):
                 newest = message
             elif kind == "state":
                 self.playing_changed.emit(message[1]["playing"])
+            elif kind == "saved":
+                self.saved.emit(*message[1:])
             elif kind == "error":
                 if message[2] is not None:
                     newest = ("snapshot", message[2], {"steps_per_s": 0.0, "playing": False})

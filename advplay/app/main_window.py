@@ -16,6 +16,7 @@ from advplay.app.controls import ControlPanel
 from advplay.app.curves_view import CurvesView
 from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode
+from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.transport import ErrorBanner, TransportBar
 from advplay.core.config import ON_THE_FLY, Config, config_from_dict
 from advplay.core.errors import ConfigError
@@ -56,8 +57,9 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.draw_mode.page)
         self._build_controls()
         self._build_status_bar()
-        self._build_menus()
         self.client = WorkerClient(self)
+        self.files = ExperimentFiles(self)
+        self._build_menus()
         self.client.snapshot_received.connect(self._on_snapshot)
         self.client.error_reported.connect(self.show_error)
         self.client.worker_died.connect(self.show_error)
@@ -124,6 +126,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self.files.add_to_menu(file_menu)
+        file_menu.addSeparator()
         for action in self.draw_mode.file_actions():
             file_menu.addAction(action)
             self.addAction(action)
@@ -206,6 +210,22 @@ class MainWindow(QMainWindow):
         self.banner.clear()
         self._update_target_density()
         self.client.configure(config, drawing)
+
+    def open_experiment(self, experiment, path: str) -> None:
+        """Show a saved run (checked by ExperimentFiles) and let the worker continue it."""
+        self.config = experiment.config
+        if experiment.drawing is not None:
+            self.draw_mode.drawing.set_density(*experiment.drawing)
+            canvas = self.draw_mode.canvas
+            blocked = canvas.blockSignals(True)  # show it, without retraining toward it
+            canvas.set_drawing(self.draw_mode.drawing)
+            canvas.blockSignals(blocked)
+        self.controls.set_config(self.config)
+        self.banner.clear()
+        self._update_target_density()
+        self.client.open(path, experiment.config, experiment.drawing)
+        self.setWindowFilePath(path)
+        self.statusBar().showMessage(f"Opened {path} at step {experiment.step}", 5000)
 
     def update_drawing(self, density, bounds) -> None:
         """The drawing was edited: training goes on toward it."""
@@ -320,6 +340,9 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", self.transport.shortcut_help())
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if not self.files.confirm_close():
+            event.ignore()
+            return
         self.client.shutdown()
         self.draw_mode.shutdown()
         super().closeEvent(event)

@@ -58,10 +58,11 @@ class Experiment:
     state: dict
     step: int
 
-    def session(self) -> Session:
-        """A session that continues the saved run exactly (same weights, randomness, step)."""
+    def session(self, **options) -> Session:
+        """A session that continues the saved run exactly (same weights, randomness, step);
+        ``options`` go to :class:`Session` (e.g. ``surface_resolution``)."""
         target = DrawnTarget(*self.drawing) if self.drawing is not None else None
-        session = Session(self.config, target)
+        session = Session(self.config, target, **options)
         try:
             session.load_state(self.state)
         except (KeyError, RuntimeError, ValueError, TypeError, AttributeError) as error:

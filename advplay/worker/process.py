@@ -6,7 +6,7 @@ Frames are published at most ``MAX_FPS`` times a second and the render thread ke
 budget, so a slow frame lowers the frame rate, never the training speed.
 
 Messages out: ``("snapshot", Snapshot, stats)``, ``("error", text, Snapshot | None)``,
-``("state", {"playing": bool})``. Commands in: see :meth:`Worker.handle`.
+``("state", {"playing": bool})``, ``("saved", path, tag, step)`` after a ``save`` command. Commands in: see :meth:`Worker.handle`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import traceback
 from advplay.core.config import config_from_dict
 from advplay.core.drawn import DrawnTarget
 from advplay.core.errors import ConfigError, TrainingDiverged
+from advplay.core.experiment import load_experiment, save_experiment
 from advplay.core.session import Capture, Session
 
 MAX_FPS = 15.0
@@ -109,6 +110,10 @@ class Worker:
                     self.config = self.session.apply(args[0])
             elif name == "speed":
                 self.max_steps_per_second = args[0] or None
+            elif name == "save":
+                self._save(args[0], args[1] if len(args) > 1 else "")
+            elif name == "open":
+                self._open(args[0])
             else:
                 raise ValueError(f"unknown worker command {name!r}")
         except ConfigError as error:
@@ -127,6 +132,25 @@ class Worker:
         target = None if self.drawing is None else DrawnTarget(*self.drawing)
         self.session = Session(self.config, target=target,
                                surface_resolution=LIVE_SURFACE_RESOLUTION)
+        self._chunk = 1
+        self._rate_window.clear()
+        self._publish_now()
+
+    def _save(self, path: str, tag: str) -> None:
+        """Write the session to an experiment file (the UI learns of it by a "saved" message)."""
+        if self.session is None:
+            raise ConfigError("experiment", path, "nothing to save yet: the session is starting")
+        self.renderer.idle.wait()
+        save_experiment(path, self.session, self.drawing)
+        self.publish(("saved", path, tag, self.session.step_count))
+
+    def _open(self, path: str) -> None:
+        """Continue the run saved in ``path`` (paused, at its saved step)."""
+        experiment = load_experiment(path)  # ConfigError, reported, if the file is bad
+        session = experiment.session(surface_resolution=LIVE_SURFACE_RESOLUTION)
+        self.renderer.idle.wait()
+        self._set_playing(False)
+        self.config, self.drawing, self.session = experiment.config, experiment.drawing, session
         self._chunk = 1
         self._rate_window.clear()
         self._publish_now()
