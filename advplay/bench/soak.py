@@ -1,0 +1,94 @@
+"""Soak: train 100,000 steps with the window open and animating; memory must stay flat.
+
+Resident memory (RSS, from /proc) of the UI process and of the worker is sampled every few
+seconds. The first samples, until ``WARM_UP_STEPS`` steps, are the warm-up (imports, caches,
+allocator pools); growth is measured from the end of the warm-up to the end of the run.
+Histories are bounded, so a leak shows as steady growth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from advplay.core.config import Config
+
+STEPS = 100_000
+WARM_UP_STEPS = 5_000
+SAMPLE_SECONDS = 5.0
+
+
+def resident_mb(pid: int) -> float:
+    """Resident set size of process ``pid`` in MB (Linux /proc), NaN where unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def soak(steps: int) -> list[tuple[int, float, float]]:
+    """(step, UI MB, worker MB) samples over a run of ``steps`` with the window animating."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from advplay.app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(Config())
+    window.files.ask = lambda title, text: "discard"
+    window.show()
+    samples: list[tuple[int, float, float]] = []
+    loop = QEventLoop()
+
+    def sample():
+        if window.snapshot is None:
+            return
+        worker = window.client.handle.process
+        samples.append((window.snapshot.step, resident_mb(os.getpid()),
+                        resident_mb(worker.pid) if worker is not None else float("nan")))
+        print(f"  step {samples[-1][0]:7d}: UI {samples[-1][1]:7.1f} MB, worker "
+              f"{samples[-1][2]:7.1f} MB", flush=True)
+        if window.snapshot.step >= steps:
+            loop.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(sample)
+    timer.start(int(SAMPLE_SECONDS * 1000))
+    QTimer.singleShot(0, lambda: window.transport.play_action.setChecked(True))
+    loop.exec()
+    timer.stop()
+    window.close()
+    app.processEvents()
+    return samples
+
+
+def growth(samples, column: int, warm_up: int) -> float:
+    """MB gained between the first sample after ``warm_up`` steps and the last sample."""
+    after = [s for s in samples if s[0] >= warm_up]
+    return after[-1][column] - after[0][column] if len(after) > 1 else float("nan")
+
+
+def main(quick: bool = False) -> int:
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    steps, warm_up = (12_000, 2_000) if quick else (STEPS, WARM_UP_STEPS)
+    print(f"advplay bench soak: {steps} steps of the default experiment with the window open")
+    start = time.perf_counter()
+    samples = soak(steps)
+    result = {
+        "benchmark": "soak", "steps": samples[-1][0], "seconds": round(time.perf_counter() - start),
+        "warm_up_steps": warm_up,
+        "ui_mb_start": round(samples[0][1], 1), "ui_mb_end": round(samples[-1][1], 1),
+        "worker_mb_end": round(samples[-1][2], 1),
+        "ui_growth_mb": round(growth(samples, 1, warm_up), 1),
+        "worker_growth_mb": round(growth(samples, 2, warm_up), 1),
+    }
+    print(f"  growth after warm-up: UI {result['ui_growth_mb']} MB, worker "
+          f"{result['worker_growth_mb']} MB")
+    print(json.dumps(result))
+    return 0
