@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from advplay.app.plot_style import cache_axes
+from advplay.app.point_cloud import PointCloudItem
 from PySide6 import QtCore, QtGui
 
 from advplay.core.views import grid_axes
@@ -33,6 +34,9 @@ SURFACE_COLORMAP, SURFACE_BRIGHTNESS = "CET-D4", 0.6
 REAL_CLASS_COLORS = ((235, 235, 235), (150, 205, 255), (240, 175, 255), (255, 175, 190),
                      (150, 240, 250), (200, 190, 255), (255, 215, 235), (190, 215, 235))
 FAKE_COLOR, MANIFOLD_COLOR = (57, 255, 120), (57, 255, 120, 70)
+#: generated samples of conditional models, by class: strong versions of the real tints
+FAKE_CLASS_COLORS = (FAKE_COLOR, (60, 150, 255), (225, 90, 255), (255, 85, 115),
+                     (40, 220, 240), (150, 120, 255), (255, 120, 200), (120, 170, 220))
 GRADIENT_COLOR, DENSITY_COLOR = (255, 200, 90, 190), (120, 230, 255)
 CONTOUR_COLOR, BOUNDARY_COLOR = (255, 255, 255, 60), (255, 255, 255, 200)
 POINT_SIZE = 4
@@ -149,6 +153,10 @@ def _nice_ceiling(value: float) -> float:
     return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= value * (1 - 1e-9))
 
 
+def _bytes(array: np.ndarray | None) -> bytes | None:
+    return None if array is None else array.tobytes()
+
+
 def _finite_rows(*arrays: np.ndarray) -> np.ndarray:
     """Mask of the rows that are finite in every (N, k) array."""
     return np.logical_and.reduce([np.isfinite(array).all(axis=1) for array in arrays])
@@ -173,7 +181,7 @@ class DataView(pg.GraphicsLayoutWidget):
     contour_lines, boundary_line, gradient_lines : pg.PlotDataItem
         Line segments (``connect="pairs"``); ``gradient_lines`` holds the shafts first.
     manifold_lines : pg.PlotDataItem
-    real_scatter, fake_scatter : pg.ScatterPlotItem
+    real_scatter, fake_scatter : PointCloudItem (coloured by class where samples have labels)
     """
 
     #: (layer name, visible) whenever a layer is shown or hidden, also from a legend click
@@ -189,7 +197,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self._density = None  # (density in [0, 1] (H, W), bounds)
         self._color_bar_state = None  # (levels, label) the colour bar shows
         self._real_key = None  # bytes of the (points, labels) the real scatter holds
-        self._real_brushes = [pg.mkBrush(color) for color in REAL_CLASS_COLORS]
+        self._visible_class: int | None = None  # show only this class (conditional models)
         self._manifold = ((0, 0), np.empty(0, dtype=bool))  # (lines, points), connect array
         self._build_plot()
         self._build_items()
@@ -219,13 +227,10 @@ class DataView(pg.GraphicsLayoutWidget):
         self.boundary_line = _segments_item(BOUNDARY_COLOR, 2, name="D = 0.5")
         self.manifold_lines = pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
                                               skipFiniteCheck=True, name="G(latent grid)")
-        self.real_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=None,
-                                               brush=REAL_CLASS_COLORS[0],
-                                               name="real", hoverable=False)
+        self.real_scatter = PointCloudItem(POINT_SIZE, REAL_CLASS_COLORS, name="real")
         self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name="\u2212\u2207 G loss")
-        self.fake_scatter = pg.ScatterPlotItem(size=POINT_SIZE + 1, pen=pg.mkPen(0, 0, 0, 180),
-                                               brush=FAKE_COLOR, name="generated",
-                                               hoverable=False)
+        self.fake_scatter = PointCloudItem(POINT_SIZE + 1, FAKE_CLASS_COLORS, rim=(0, 0, 0, 180),
+                                           name="generated")
         self._layers = {"surface": (self.surface_image,), "density": (self.density_image,),
                         "contours": (self.contour_lines, self.boundary_line),
                         "manifold": (self.manifold_lines,), "real": (self.real_scatter,),
@@ -364,23 +369,29 @@ class DataView(pg.GraphicsLayoutWidget):
         snapshot = self._snapshot
         if snapshot is None or not self.real_scatter.isVisible():
             return
-        labels = snapshot.real_labels
-        key = (snapshot.real.tobytes(), None if labels is None else labels.tobytes())
+        key = (snapshot.real.tobytes(), _bytes(snapshot.real_labels), self._visible_class)
         if key == self._real_key:
-            return  # the real samples only change with the target: skip the costly brushes
+            return  # the real samples only change with the target
         self._real_key = key
-        keep = _finite_rows(snapshot.real)
-        points, palette = snapshot.real[keep], self._real_brushes
-        brushes = palette[0] if labels is None else [
-            palette[label % len(palette)] for label in labels[keep].tolist()]
-        self.real_scatter.setData(x=points[:, 0], y=points[:, 1], brush=brushes)
+        self._set_points(self.real_scatter, snapshot.real, snapshot.real_labels)
 
     def _update_fake(self) -> None:
         if self._snapshot is None or not self.fake_scatter.isVisible():
             return
-        fake = self._snapshot.fake
-        fake = fake[_finite_rows(fake)]
-        self.fake_scatter.setData(x=fake[:, 0], y=fake[:, 1])
+        self._set_points(self.fake_scatter, self._snapshot.fake, self._snapshot.fake_labels)
+
+    def _set_points(self, item: PointCloudItem, points: np.ndarray, labels) -> None:
+        keep = _finite_rows(points)
+        if labels is not None and self._visible_class is not None:
+            keep &= labels == self._visible_class
+        points = points[keep]
+        item.setData(points[:, 0], points[:, 1], None if labels is None else labels[keep])
+
+    def set_visible_class(self, label: int | None) -> None:
+        """Show the samples of one class only (conditional models), or all with None."""
+        self._visible_class = label
+        self._update_real()
+        self._update_fake()
 
     def _update_gradients(self) -> None:
         snapshot = self._snapshot

@@ -116,11 +116,21 @@ def test_scatters_hold_the_real_and_generated_points(data_view, snapshot):
     np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.fake)
     x, y = data_view.real_scatter.getData()
     np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.real)
-    # real samples are tinted by class: two modes of the ring get different brushes
-    brushes = data_view.real_scatter.data["brush"]
-    labels = snapshot.real_labels
-    first, other = np.flatnonzero(labels == 0)[0], np.flatnonzero(labels == 1)[0]
-    assert brushes[first].color() != brushes[other].color()
+    # real samples are tinted by class: the item holds their labels, one colour group each
+    np.testing.assert_array_equal(data_view.real_scatter.labels, snapshot.real_labels)
+    assert len(data_view.real_scatter._groups) == len(np.unique(snapshot.real_labels))
+
+
+def test_one_class_can_be_shown_alone(data_view, snapshot):
+    labels = np.arange(len(snapshot.fake)) % 3
+    data_view.show_snapshot(replaced(snapshot, fake_labels=labels))
+    assert set(data_view.fake_scatter.labels.tolist()) == {0, 1, 2}
+    data_view.set_visible_class(1)
+    x, y = data_view.fake_scatter.getData()
+    np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.fake[labels == 1])
+    assert set(data_view.real_scatter.labels.tolist()) == {1}
+    data_view.set_visible_class(None)
+    assert len(data_view.fake_scatter.getData()[0]) == len(snapshot.fake)
 
 
 def test_non_finite_samples_are_left_out_not_drawn(data_view, snapshot):
