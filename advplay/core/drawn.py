@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ from advplay.core.targets.base import TARGETS, Bounds, Target
 MAX_CLASSES = 8
 FORMAT = "advplay-drawing"
 VERSION = 1
+#: a drawing file must not unpack to more than this (a ZIP bomb stays a small file)
+MAX_UNPACKED_BYTES = 256 << 20
 #: the canvas window of new drawings, imported images and point sets
 DEFAULT_BOUNDS: Bounds = (-2.0, 2.0, -2.0, 2.0)
 
@@ -105,18 +108,27 @@ def save_drawing(path: str | Path, density: np.ndarray, bounds: Bounds) -> None:
 def load_drawing(path: str | Path) -> tuple[np.ndarray, Bounds]:
     """Read a drawing; ConfigError (key ``target.path``) if it is missing, corrupt or not one."""
     try:
+        _check_unpacked_size(path)
         with open(path, "rb") as stream, np.load(stream, allow_pickle=False) as data:
             if str(data["format"]) != FORMAT or int(data["version"]) > VERSION:
                 raise ValueError("not an advplay drawing of a known version")
             density = np.array(data["density"], dtype=np.float64)
             bounds = tuple(float(b) for b in data["bounds"])
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+            zlib.error) as error:
         raise ConfigError("target.path", str(path), f"is not a readable drawing ({error})") from None
     try:
         check_drawing(density, bounds)
     except ConfigError as error:
         raise ConfigError("target.path", str(path), f"holds a bad drawing: {error}") from None
     return density, bounds
+
+
+def _check_unpacked_size(path) -> None:
+    """ValueError if the archive would unpack beyond MAX_UNPACKED_BYTES (a ZIP bomb)."""
+    with zipfile.ZipFile(path) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise ValueError("it unpacks to more than 256 MB")
 
 
 def check_drawing(density: np.ndarray, bounds) -> tuple[np.ndarray, Bounds]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,7 @@ def read_points(path: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
         else:
             table = _read_csv(path)
         table = np.asarray(table, dtype=np.float64)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, UnicodeDecodeError, EOFError) as error:
         raise ConfigError("points", str(path), f"is not a readable .csv or .npy of points ({error})") from None
     if table.ndim != 2 or table.shape[1] not in (2, 3) or len(table) == 0:
         raise ConfigError("points", str(path), f"must hold rows of x, y[, label], not shape {table.shape}")
@@ -79,7 +80,9 @@ def _read_csv(path: Path) -> np.ndarray:
     with open(path, encoding="utf-8") as stream:
         first = stream.readline()
     skip = 0 if _is_numeric_row(first) else 1
-    return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
+    with warnings.catch_warnings():  # an empty file warns; it is refused below instead
+        warnings.simplefilter("ignore", UserWarning)
+        return np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2)
 
 
 def _is_numeric_row(line: str) -> bool:
