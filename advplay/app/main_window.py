@@ -6,17 +6,18 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from advplay.app.actions import make_action
 from advplay.app.client import WorkerClient
 from advplay.app.controls import ControlPanel
-from advplay.app.curves_view import CurvesView
 from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode
 from advplay.app.experiment_files import ExperimentFiles
+from advplay.app.explanations import explanation_html
+from advplay.app.side_views import SideViews
 from advplay.app.transport import ErrorBanner, TransportBar
 from advplay.core.config import ON_THE_FLY, Config, config_from_dict
 from advplay.core.errors import ConfigError
@@ -72,18 +73,26 @@ class MainWindow(QMainWindow):
 
     def _build_views(self) -> None:
         self.data_view = DataView()
-        self.curves_view = CurvesView()
+        self.side = SideViews()
+        self.curves_view = self.side.curves
         self.banner = ErrorBanner()
+        self.explanation = QLabel()
+        self.explanation.setObjectName("explanationPanel")
+        self.explanation.setWordWrap(True)
+        self.explanation.setToolTip("The method's objective, as in the GAN lecture")
+        self.explanation.setTextFormat(Qt.TextFormat.RichText)
+        self._explained = None
         splitter = QSplitter(Qt.Orientation.Horizontal)
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.banner)
+        column.addWidget(self.explanation)
         self.stack = QStackedWidget()  # the data view, or the drawing canvas in draw mode
         self.stack.addWidget(self.data_view)
         column.addWidget(self.stack, 1)
         splitter.addWidget(top)
-        splitter.addWidget(self.curves_view)
+        splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([660, 440])
@@ -153,6 +162,9 @@ class MainWindow(QMainWindow):
             action.setChecked(on)
             action.toggled.connect(lambda visible, n=name: self.data_view.set_layer_visible(n, visible))
             self.data_view.set_layer_visible(name, on)
+        self.class_menu = view.addMenu("Show &class")
+        self.class_menu.setToolTip("Conditional models: show the samples of one class only")
+        self.class_menu.setEnabled(False)
         view.addSeparator()
         self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
                                        self.curves_view.set_log_scale, checkable=True)
@@ -255,6 +267,9 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         self._drawn_at["data"] = now
         self.data_view.show_snapshot(snapshot)
+        self._update_explanation(snapshot.model)
+        if snapshot.fake_labels is not None and not self.class_menu.isEnabled():
+            self._fill_class_menu(int(snapshot.fake_labels.max()) + 1)
         if self.stack.currentWidget() is self.draw_mode.page:
             self.draw_mode.canvas.set_overlay_points(snapshot.fake)
         stopped = not stats.get("playing")
@@ -272,10 +287,29 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
         self.snapshot_shown.emit(snapshot)
 
+    def _fill_class_menu(self, classes: int) -> None:
+        """One checkable entry per class and "All classes" (conditional models)."""
+        self.class_menu.clear()
+        group = QActionGroup(self.class_menu)
+        for label in [None, *range(classes)]:
+            text = "&All classes" if label is None else f"Class &{label + 1}"
+            action = self.class_menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(label is None)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, k=label: self.data_view.set_visible_class(k))
+        self.class_menu.setEnabled(True)
+
     def _update_curves(self) -> None:
         self._drawn_at["curves"] = time.perf_counter()
         if self.snapshot is not None:
-            self.curves_view.show_snapshot(self.snapshot)
+            self.side.show_snapshot(self.snapshot)
+
+    def _update_explanation(self, model: str) -> None:
+        if model != self._explained:
+            self._explained = model
+            self.explanation.setText(explanation_html(model))
+            self.class_menu.setEnabled(False)
 
     def show_error(self, message: str) -> None:
         """The red banner (and the status bar): what went wrong and how to recover."""
