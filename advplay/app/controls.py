@@ -20,6 +20,8 @@ GROUPS = {
     "Model": ["model.name", "model.loss", "model.width", "model.depth", "model.activation",
               "model.latent_dim", "model.latent_prior"],
     "Penalties": ["model.r1", "model.r2", "model.gp_weight"],
+    "Method options": ["model.pack", "model.ratio_loss", "model.reference", "model.updates",
+                       "model.regularizer", "model.noise_std"],
     "Training": ["train.lr_d", "train.lr_g", "train.optimizer", "train.beta1", "train.beta2",
                  "train.batch_size", "train.d_steps", "train.g_steps", "train.seed",
                  "train.device", "train.metrics_every"],
@@ -28,6 +30,12 @@ LABELS = {"lr_d": "D learning rate", "lr_g": "G learning rate", "d_steps": "D st
           "g_steps": "G steps", "r1": "R1 γ", "r2": "R2 γ", "gp_weight": "GP weight",
           "latent_dim": "Latent dim", "latent_prior": "Latent prior", "name": "Method",
           "beta1": "β1 / momentum", "beta2": "β2 / α", "metrics_every": "Metrics every"}
+#: method options shown only for the methods that use them
+METHOD_OPTIONS = {
+    "model.pack": ("gan", "cgan"),
+    "model.ratio_loss": ("ratio",), "model.reference": ("ratio",),
+    "model.updates": ("dirac",), "model.regularizer": ("dirac",), "model.noise_std": ("dirac",),
+}
 #: fixed object names the tests and automation rely on (ARCHITECTURE.md)
 OBJECT_NAMES = {"model.name": "modelCombo", "model.loss": "lossCombo", "train.device": "deviceCombo"}
 
@@ -95,12 +103,15 @@ class ControlPanel(QWidget):
         layout.addWidget(target_box)
         specs = {f"model.{f.name}": ("model", f) for f in fields(ModelConfig)}
         specs.update({f"train.{f.name}": ("train", f) for f in fields(TrainConfig)})
+        self._forms: dict[str, QFormLayout] = {}
         for title, keys in GROUPS.items():
             box = QGroupBox(title)
             form = QFormLayout(box)
             for key in keys:
                 form.addRow(self._label(key), self._make_editor(key, *specs[key]))
+                self._forms[key] = form
             layout.addWidget(box)
+        self._options_box = box  # the last group: method options
         layout.addStretch(1)
 
     def _label(self, key: str) -> str:
@@ -113,6 +124,8 @@ class ControlPanel(QWidget):
         widget.setToolTip(f"{field_help(section, spec.name)}  [{key}]")
         if isinstance(widget, QComboBox):
             widget.currentTextChanged.connect(lambda value, k=key: self._emit(k, value))
+            if key == "model.name":
+                widget.currentTextChanged.connect(self.show_options_for)
         else:
             widget.setKeyboardTracking(False)  # emit on Enter / focus loss, not per keystroke
             widget.valueChanged.connect(lambda value, k=key: self._emit(k, value))
@@ -139,3 +152,13 @@ class ControlPanel(QWidget):
         for key in self.editors:
             section, name = key.split(".")
             self.set_value(key, data[section][name])
+        self.show_options_for(config.model.name)
+
+    def show_options_for(self, model: str) -> None:
+        """Show the method options ``model`` uses, hide the rest (and the group if empty)."""
+        shown = 0
+        for key, models in METHOD_OPTIONS.items():
+            visible = model in models
+            self._forms[key].setRowVisible(self.editors[key], visible)
+            shown += visible
+        self._options_box.setVisible(shown > 0)

@@ -1,0 +1,30 @@
+"""The settings panel shows each method's own options and nothing else."""
+
+from PySide6.QtWidgets import QComboBox
+
+from advplay.app.controls import METHOD_OPTIONS, ControlPanel
+from advplay.core.config import Config
+
+
+def visible_options(panel):
+    return {key for key in METHOD_OPTIONS
+            if panel._forms[key].isRowVisible(panel.editors[key])}
+
+
+def test_method_options_follow_the_method(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.set_config(Config())
+    assert visible_options(panel) == {"model.pack"}
+    panel.findChild(QComboBox, "modelCombo").setCurrentText("gan")
+    for model, expected in (("ratio", {"model.ratio_loss", "model.reference"}),
+                            ("dirac", {"model.updates", "model.regularizer", "model.noise_std"})):
+        panel.show_options_for(model)
+        assert visible_options(panel) == expected
+
+
+def test_every_option_has_a_tooltip_naming_its_key(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    for key in METHOD_OPTIONS:
+        assert key in panel.editors[key].toolTip()
