@@ -21,11 +21,18 @@ PLAYER_COLORS = {"d": (110, 168, 255), "g": FAKE_COLOR}
 OTHER_COLORS = ((255, 196, 84), (236, 120, 255), (255, 120, 120), (120, 230, 220))
 #: metrics in [0, 1] about the modes of a mixture: name -> (label, colour)
 COVERAGE_METRICS = {"modes_captured": ("modes", (255, 196, 84)),
-                    "high_quality": ("high quality", (150, 200, 255))}
-#: divergences to the target: name -> (label, colour); unknown metrics join this plot
+                    "high_quality": ("high quality", (150, 200, 255)),
+                    "class_accuracy": ("on own class", (236, 120, 255))}
+#: divergences and errors (positive, log axis): name -> (label, colour)
 DIVERGENCE_METRICS = {"kl_grid": ("KL grid", (255, 120, 160)),
                       "js_grid": ("JS grid", (190, 140, 255)),
-                      "reverse_kl": ("rev. KL modes", (120, 230, 220))}
+                      "reverse_kl": ("rev. KL modes", (120, 230, 220)),
+                      "log_ratio_rmse": ("log r RMSE", (255, 196, 84)),
+                      "reconstruction_error": ("reconstruction", (150, 200, 255))}
+#: signed values (linear axis); unknown metrics join this plot: name -> (label, colour)
+VALUE_METRICS = {"elbo": ("ELBO", (57, 255, 120)), "elbo_vae": ("ELBO of the VAE", (255, 196, 84)),
+                 "kl_estimate": ("KL estimate", (255, 120, 160)),
+                 "kl_true": ("true KL", (235, 235, 235))}
 #: metrics that describe the target or the measurement rather than the generator
 CONSTANT_METRICS = ("n_modes", "grid_size")
 
@@ -33,11 +40,13 @@ CONSTANT_METRICS = ("n_modes", "grid_size")
 class CurvesView(pg.GraphicsLayoutWidget):
     """Loss and metric histories of a training run, with a shared step axis.
 
-    Three stacked plots: ``loss_plot`` (one curve per player, columns of
+    Four stacked plots: ``loss_plot`` (one curve per player, columns of
     ``snapshot.history_losses`` named by ``snapshot.losses``, each drawn raw and faint with a
     moving average on top), ``coverage_plot`` (modes captured as a fraction of the target's
-    modes, and the high-quality fraction) and ``divergence_plot`` (grid KL and JS, reverse KL of
-    the mode histogram, and any metric this view does not know; log axis, zeros leave a gap).
+    modes, the high-quality fraction, a conditional model's class accuracy), ``divergence_plot``
+    (grid KL and JS, reverse KL of the mode histogram, log-ratio and reconstruction errors; log
+    axis, zeros leave a gap) and ``value_plot`` (signed values such as the ELBO and KL
+    estimates, and any metric this view does not know; linear axis).
     A metric plot with nothing to show is hidden. Each plot's title is its legend, so no legend
     box covers the curves.
 
@@ -65,10 +74,11 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.coverage_plot.enableAutoRange(y=False)
         self.divergence_plot = self._add_plot(2, "nats (log)")
         self.divergence_plot.setLogMode(y=True)
-        self.loss_plot.setLabel("bottom", "step")
+        self.value_plot = self._add_plot(3, "value")
         self.loss_plot.disableAutoRange(axis="x")  # see _update_step_range
-        self.divergence_plot.setLabel("bottom", "step")
-        for plot in (self.coverage_plot, self.divergence_plot):
+        for plot in (self.loss_plot, self.coverage_plot, self.divergence_plot, self.value_plot):
+            plot.setLabel("bottom", "step")
+        for plot in (self.coverage_plot, self.divergence_plot, self.value_plot):
             plot.setXLink(self.loss_plot)
             plot.setVisible(False)
 
@@ -142,7 +152,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if snapshot is None:
             return
         series = _plottable_metrics(snapshot)
-        plots = {"coverage": self.coverage_plot, "divergence": self.divergence_plot}
+        plots = {"coverage": self.coverage_plot, "divergence": self.divergence_plot,
+                 "value": self.value_plot}
         for plot in plots.values():
             self._prune(plot, self.metric_curves, list(series))
         steps = np.asarray(snapshot.metric_steps, dtype=np.float64)
@@ -156,13 +167,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
             entries[role].append((label, color))
         for role, plot in plots.items():
             plot.setVisible(bool(entries[role]))
-            title = "coverage" if role == "coverage" else "divergence"
-            self._set_title(plot, title, entries[role])
+            self._set_title(plot, role, entries[role])
         # "step" under the lowest plot shown
-        self.loss_plot.showLabel("bottom", not self.divergence_plot.isVisible()
-                                 and not self.coverage_plot.isVisible())
-        self.coverage_plot.showLabel("bottom", self.coverage_plot.isVisible()
-                                     and not self.divergence_plot.isVisible())
+        stack = [self.loss_plot, *plots.values()]
+        lowest = [plot for plot in stack if plot is self.loss_plot or plot.isVisible()][-1]
+        for plot in stack:
+            plot.showLabel("bottom", plot is lowest)
 
     def _update_step_range(self) -> None:
         """Grow the step axis in round jumps: a range that moved every frame would redraw every
@@ -263,10 +273,13 @@ def _plottable_metrics(snapshot) -> dict:
                     values = values / np.asarray(history["n_modes"], dtype=np.float64)
                 label = f"{label} (of {_last_finite(history['n_modes'])})"
             result[name] = ("coverage", label, color, values)
-        else:
-            label, color = DIVERGENCE_METRICS.get(
-                name, (name.replace("_", " "), OTHER_COLORS[index % len(OTHER_COLORS)]))
+        elif name in DIVERGENCE_METRICS:
+            label, color = DIVERGENCE_METRICS[name]
             result[name] = ("divergence", label, color, values)
+        else:
+            label, color = VALUE_METRICS.get(
+                name, (name.replace("_", " "), OTHER_COLORS[index % len(OTHER_COLORS)]))
+            result[name] = ("value", label, color, values)
     return result
 
 

@@ -370,3 +370,17 @@ def test_step_axis_range_changes_only_at_round_numbers(curves_view, snapshot):
     curves_view.show_snapshot(dataclasses.replace(snapshot, step=1400))
     assert curves_view.loss_plot.viewRange()[0] == first
     assert first[1] >= 1500 > first[0]
+
+
+def test_signed_and_unknown_metrics_get_the_linear_value_plot(curves_view, snapshot):
+    steps = np.array([0, 10, 20])
+    history = {"elbo": np.array([-3.0, -2.0, -1.5]), "log_ratio_rmse": np.array([1.0, 0.5, 0.2]),
+               "something_new": np.array([5.0, -1.0, 2.0])}
+    curves_view.show_snapshot(dataclasses.replace(snapshot, metric_steps=steps,
+                                                  metric_history=history))
+    assert curves_view.value_plot.isVisible() and curves_view.divergence_plot.isVisible()
+    value_items = curves_view.value_plot.listDataItems()
+    assert curves_view.metric_curves["elbo"] in value_items
+    assert curves_view.metric_curves["something_new"] in value_items
+    np.testing.assert_allclose(curves_view.metric_curves["elbo"].getData()[1], history["elbo"])
+    assert curves_view.metric_curves["log_ratio_rmse"] in curves_view.divergence_plot.listDataItems()
