@@ -1,4 +1,4 @@
-"""The ``advplay`` command: the app, headless training, presets, benchmarks.
+"""The ``advplay`` command: the app, headless training and rendering, presets, benchmarks.
 
 Exit status: 0 ok, 2 bad input (with one message naming the key, value and what is allowed),
 1 failure (e.g. training diverged).
@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from advplay.core.errors import ConfigError
+from advplay.export import PANELS, THEMES, ExportError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,16 +30,45 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, help="random seed (overrides train.seed)")
     train.add_argument("--device", help="cpu, cuda, mps or auto (overrides train.device)")
     train.add_argument("--out", default=None, help="output folder (default: runs/<config name>)")
+    _add_look_options(train)
+    train.add_argument("--export", metavar="FILE",
+                       help="also write an animation of the run: .gif, .mp4, .webp, or a folder "
+                       "name for PNG frames; a bare name goes into --out")
+    train.add_argument("--fps", type=float, default=15.0, help="animation frames per second")
+    train.add_argument("--frames", type=int, default=None,
+                       help="frames in the animation, evenly over the run (default 100, "
+                       "at most 1000)")
+
+    render = commands.add_parser("render", help="draw the final frame of a run as a PNG")
+    render.add_argument("experiment", help="a TOML config (trained first) or an .advplay file")
+    render.add_argument("--png", required=True, help="the PNG file to write")
+    render.add_argument("--steps", type=int,
+                        help="iterations (a config: overrides train.steps; an .advplay file: more)")
+    render.add_argument("--seed", type=int, help="random seed (overrides train.seed)")
+    render.add_argument("--device", help="cpu, cuda, mps or auto (overrides train.device)")
+    _add_look_options(render)
+    render.add_argument("--panels", default="data", choices=PANELS,
+                        help="which views the picture shows")
+    render.add_argument("--title", help="a title at the top of the picture")
+    render.add_argument("--no-step", action="store_true", help="leave out the step counter")
 
     commands.add_parser("presets", help="list targets, models and losses")
 
     bench = commands.add_parser("bench", help="run a benchmark; the last line printed is JSON")
-    bench.add_argument("name", choices=["speed", "gui"],
-                       help="speed: session vs a plain PyTorch loop; gui: window vs headless")
+    bench.add_argument("name", choices=["speed", "gui", "export"],
+                       help="speed: session vs a plain PyTorch loop; gui: window vs headless; "
+                       "export: GIF and MP4 export time and memory")
     bench.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     bench.add_argument("--threads", type=int, default=None,
                        help="torch threads for the speed benchmark (default: torch's choice)")
     return parser
+
+
+def _add_look_options(command) -> None:
+    command.add_argument("--size", default="1280x720", metavar="WxH",
+                         help="picture size in pixels (default 1280x720)")
+    command.add_argument("--theme", default="dark", choices=THEMES,
+                         help="dark (as in the app) or light (for slides)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
             from advplay.train import train_command
 
             return train_command(args)
+        if args.command == "render":
+            from advplay.export.headless import render_command
+
+            return render_command(args)
         if args.command == "presets":
             return _presets()
         if args.command == "bench":
@@ -60,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"advplay: error: {error}", file=sys.stderr)
         return 2
+    except ExportError as error:  # 2 for a bad path or option, 1 for a failed write
+        print(f"advplay: error: {error}", file=sys.stderr)
+        return error.exit_status
 
 
 def _presets() -> int:

@@ -23,25 +23,53 @@ from advplay.core.session import Session
 
 
 def train_command(args) -> int:
-    config = _config_with_overrides(args)
+    from advplay.export.headless import export_request
+
+    config = config_with_overrides(args)
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "must be a folder (a file of that name exists)")
+    export = export_request(args)  # checked before training: a bad --export wastes no time
     session = Session(config)
+    animation = None
     try:
-        train_with_progress(session, config.train.steps, sys.stderr)
+        if export is None:
+            train_with_progress(session, config.train.steps, sys.stderr)
+            write_results(session, out)
+        else:
+            animation = _train_and_export(session, config.train.steps, export, out)
     except TrainingDiverged as error:
         print(f"advplay: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nadvplay: interrupted; nothing written", file=sys.stderr)
         return 130
-    write_results(session, out)
-    print(f"wrote {out}/metrics.json, samples.npy, config.toml")
+    print(f"wrote {out}/metrics.json, samples.npy, config.toml"
+          + (f" and {animation}" if animation else ""))
     return 0
 
 
-def _config_with_overrides(args) -> Config:
+def _train_and_export(session: Session, steps: int, export, out: Path) -> Path:
+    """Train while keeping ``export.frames`` snapshots, then write the animation with the
+    results; returns where it went. A bare file name is written into the staging folder and
+    moves into ``out`` with the rest; a path is written there (atomically) first."""
+    from advplay.export.headless import offscreen_qt, train_with_snapshots, write_animation
+
+    history = train_with_snapshots(session, steps, export.frames, sys.stderr)
+
+    def stage(staging: Path | None) -> None:
+        write_animation(history, export.target(staging), export.options, sys.stderr)
+
+    with offscreen_qt():
+        if export.name is None:
+            stage(None)
+            write_results(session, out)
+            return export.path
+        write_results(session, out, stage=stage)
+        return out / export.name
+
+
+def config_with_overrides(args) -> Config:
     config = load_config(args.config)
     changes = {"train.steps": args.steps, "train.seed": args.seed, "train.device": args.device}
     return config.replace({k: v for k, v in changes.items() if v is not None})
@@ -89,8 +117,11 @@ def _json_number(value):
     return value if math.isfinite(value) else None
 
 
-def write_results(session: Session, out: Path) -> None:
-    """Write metrics.json, samples.npy and config.toml into ``out`` atomically."""
+def write_results(session: Session, out: Path, stage=None) -> None:
+    """Write metrics.json, samples.npy and config.toml into ``out`` atomically.
+
+    ``stage(staging_folder)``, if given, writes more files (an animation) beside them first.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
@@ -104,6 +135,8 @@ def write_results(session: Session, out: Path) -> None:
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
         np.save(staging / "samples.npy", session.samples(MODE_METRIC_SAMPLES))
         (staging / "config.toml").write_text(dump_config(session.config.resolved()), encoding="utf-8")
+        if stage is not None:
+            stage(staging)
         out.mkdir(exist_ok=True)
         for item in staging.iterdir():
             item.replace(out / item.name)

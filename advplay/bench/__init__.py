@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = {"speed": "advplay.bench.speed", "gui": "advplay.bench.gui"}
+BENCHMARKS = {"speed": "advplay.bench.speed", "gui": "advplay.bench.gui",
+              "export": "advplay.bench.export"}
 
 
 def run_benchmark(name: str, quick: bool = False, threads: int | None = None) -> int:
