@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("presets", help="list targets, models and losses")
 
     bench = commands.add_parser("bench", help="run a benchmark; the last line printed is JSON")
-    bench.add_argument("name", choices=["speed", "gui", "export"],
+    bench.add_argument("name", choices=["speed", "gui", "export", "soak"],
                        help="speed: session vs a plain PyTorch loop; gui: window vs headless; "
                        "export: GIF and MP4 export time and memory")
     bench.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")

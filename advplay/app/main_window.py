@@ -17,14 +17,19 @@ from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode
 from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.explanations import explanation_html
+from advplay.app.export_actions import ExportActions
 from advplay.app.side_views import SideViews
+from advplay.app.timeline import TimelineBar
 from advplay.app.transport import ErrorBanner, TransportBar
 from advplay.core.config import ON_THE_FLY, Config, config_from_dict
 from advplay.core.errors import ConfigError
+from advplay.core.history import SnapshotHistory
 from advplay.core.targets import make_target
 from advplay.core.views import grid_axes
 
 DENSITY_RESOLUTION = 128
+#: memory the timeline's kept frames may take (about 400 frames of the default experiment)
+HISTORY_BYTES = 64 << 20
 #: the data view redraws at most this often; the curves, which change slowly, less often
 DATA_FRAME_SECONDS = 1 / 15
 CURVES_FRAME_SECONDS = 1 / 4
@@ -48,6 +53,8 @@ class MainWindow(QMainWindow):
         self.snapshot = None
         self.playing = False
         self.confirm_reset = self._ask_reset
+        self.history = SnapshotHistory(budget_bytes=HISTORY_BYTES)
+        self.target_log_density = None  # (log density (H, W), bounds) where the target has one
         self._pending = None  # the newest frame not drawn yet, with its stats
         self._drawn_at = {"data": 0.0, "curves": 0.0}
         self._frame_timer = QTimer(self)
@@ -60,6 +67,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.client = WorkerClient(self)
         self.files = ExperimentFiles(self)
+        self.exports = ExportActions(self)
+        self._build_timeline()
         self._build_menus()
         self.client.snapshot_received.connect(self._on_snapshot)
         self.client.error_reported.connect(self.show_error)
@@ -132,10 +141,18 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.statusBar().showMessage("Starting the training process…")
 
+    def _build_timeline(self) -> None:
+        self.timeline = TimelineBar(self.history, self)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.timeline)
+        self.timeline.frame_selected.connect(self._show_history_frame)
+        self.timeline.live_requested.connect(self._show_live_frame)
+
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.files.add_to_menu(file_menu)
+        file_menu.addSeparator()
+        self.exports.add_to_menu(file_menu)
         file_menu.addSeparator()
         for action in self.draw_mode.file_actions():
             file_menu.addAction(action)
@@ -200,11 +217,32 @@ class MainWindow(QMainWindow):
 
     def _on_reset(self) -> None:
         self.banner.clear()
+        self._new_run()
         self.client.reset()
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.playing = playing
         self.transport.set_playing(playing)
+        self.timeline.set_training(playing)
+
+    def _new_run(self) -> None:
+        """Training restarts (reset, new settings, another target or file): a new timeline."""
+        self.history.clear()
+        self.timeline.clear_range()
+        self.timeline.refresh()
+
+    def _show_history_frame(self, index: int) -> None:
+        """Show a kept frame of the timeline (training is untouched)."""
+        snapshot = self.history[index]
+        self.data_view.show_snapshot(snapshot)
+        self.side.show_snapshot(snapshot)
+        self.step_label.setText(f"Step {snapshot.step} ⏪")
+
+    def _show_live_frame(self) -> None:
+        if self.snapshot is not None:
+            self.step_label.setText(f"Step {self.snapshot.step}")
+            self.data_view.show_snapshot(self.snapshot)
+            self.side.show_snapshot(self.snapshot)
 
     # ----------------------------------------------------------------- drawn targets
 
@@ -221,6 +259,7 @@ class MainWindow(QMainWindow):
         self.controls.set_config(config)
         self.banner.clear()
         self._update_target_density()
+        self._new_run()
         self.client.configure(config, drawing)
 
     def open_experiment(self, experiment, path: str) -> None:
@@ -235,6 +274,7 @@ class MainWindow(QMainWindow):
         self.controls.set_config(self.config)
         self.banner.clear()
         self._update_target_density()
+        self._new_run()
         self.client.open(path, experiment.config, experiment.drawing)
         self.setWindowFilePath(path)
         self.statusBar().showMessage(f"Opened {path} at step {experiment.step}", 5000)
@@ -254,11 +294,19 @@ class MainWindow(QMainWindow):
         burst of frames costs one redraw, and training runs ahead without the UI waiting.
         """
         self.snapshot = snapshot
+        self._remember(snapshot)
         self._pending = (snapshot, stats)
         self.step_label.setText(f"Step {snapshot.step}")
         if not self._frame_timer.isActive():
             wait = self._drawn_at["data"] + DATA_FRAME_SECONDS - time.perf_counter()
             self._frame_timer.start(max(0, int(wait * 1000)))
+
+    def _remember(self, snapshot) -> None:
+        """Keep the frame for the timeline; a step back in time means a new run."""
+        if len(self.history) and snapshot.step < self.history[-1].step:
+            self.history.clear()
+        self.history.append(snapshot)
+        self.timeline.go_live()
 
     def _update_frame(self) -> None:
         if self._pending is None:
@@ -347,6 +395,7 @@ class MainWindow(QMainWindow):
         self.banner.clear()
         self._update_target_density()
         drawn = candidate.target.name == "drawn"
+        self._new_run()
         self.client.configure(candidate, self.draw_mode.arrays() if drawn else None)
         if key == "target.name":  # a preset: show what trains on it
             self.draw_mode.set_active(False)
@@ -363,12 +412,14 @@ class MainWindow(QMainWindow):
         else:
             target = make_target(self.config.target.name, **self.config.target.params)
         if not target.has_density:
+            self.target_log_density = None
             self.data_view.set_target_density(None, target.bounds)
             return
         xs, ys = grid_axes(target.bounds, DENSITY_RESOLUTION)
         grid_x, grid_y = np.meshgrid(xs, ys)
         log_density = target.log_prob(np.stack([grid_x.ravel(), grid_y.ravel()], axis=1))
-        self.data_view.set_target_density(log_density.reshape(grid_x.shape), target.bounds)
+        self.target_log_density = (log_density.reshape(grid_x.shape), target.bounds)
+        self.data_view.set_target_density(*self.target_log_density)
 
     def _show_shortcuts(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", self.transport.shortcut_help())

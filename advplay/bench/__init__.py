@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 BENCHMARKS = {"speed": "advplay.bench.speed", "gui": "advplay.bench.gui",
-              "export": "advplay.bench.export"}
+              "export": "advplay.bench.export", "soak": "advplay.bench.soak"}
 
 
 def run_benchmark(name: str, quick: bool = False, threads: int | None = None) -> int:

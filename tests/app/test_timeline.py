@@ -1,0 +1,87 @@
+"""The timeline in the window: kept frames, scrubbing while paused, replay, export range."""
+
+import pytest
+from PySide6.QtGui import QImage
+
+from advplay.app.main_window import MainWindow
+from advplay.core.config import Config
+
+START_TIMEOUT = 60_000
+
+
+@pytest.fixture
+def window(qtbot):
+    window = MainWindow(Config().replace({"model.width": 32, "model.depth": 2,
+                                          "train.batch_size": 64}))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.snapshot is not None, timeout=START_TIMEOUT)
+    for target in (10, 20, 30, 40):  # one published frame per single step command
+        window.client.step(10)
+        qtbot.waitUntil(lambda t=target: window.snapshot.step == t, timeout=30_000)
+    yield window
+    window.close()
+
+
+def test_every_frame_is_kept_and_the_slider_spans_them(window):
+    assert window.history.steps().tolist() == [0, 10, 20, 30, 40]
+    slider = window.timeline.slider
+    assert slider.objectName() == "timelineSlider" and slider.isEnabled()
+    assert (slider.minimum(), slider.maximum(), slider.value()) == (0, 4, 4)
+
+
+def test_scrubbing_shows_a_kept_frame_and_the_end_returns_to_live(window):
+    window.timeline.slider.setValue(1)
+    assert window.data_view._snapshot is window.history[1]
+    assert window.step_label.text().startswith("Step 10")
+    window.timeline.slider.setValue(4)
+    assert window.data_view._snapshot is window.snapshot
+    assert window.step_label.text() == "Step 40"
+
+
+def test_replay_runs_to_the_end_and_stops(qtbot, window):
+    window.timeline.slider.setValue(0)
+    window.timeline.speed.setCurrentText("4×")
+    window.timeline.replay_action.setChecked(True)
+    qtbot.waitUntil(lambda: not window.timeline.replay_action.isChecked(), timeout=10_000)
+    assert window.timeline.slider.value() == 4
+
+
+def test_training_locks_the_timeline_and_a_reset_starts_a_new_one(qtbot, window):
+    window.transport.play_action.setChecked(True)
+    qtbot.waitUntil(lambda: window.playing, timeout=10_000)
+    assert not window.timeline.slider.isEnabled()
+    window.transport.play_action.setChecked(False)
+    qtbot.waitUntil(lambda: not window.playing, timeout=10_000)
+    assert window.timeline.slider.isEnabled()
+    window.transport.reset_requested.emit()
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=30_000)
+    assert window.history.steps().tolist() == [0]
+
+
+def test_the_marked_range_goes_to_the_export_dialog(window):
+    window.timeline.slider.setValue(1)
+    window.timeline.mark_start.trigger()
+    window.timeline.slider.setValue(3)
+    window.timeline.mark_end.trigger()
+    assert window.timeline.range == (10, 30)
+    assert window.timeline.range_indices() == (1, 3)
+    dialog = window.exports.export_animation()
+    options = dialog.options()
+    assert (options.first, options.last) == (1, 3)
+    dialog.reject()
+
+
+def test_export_image_writes_a_png_at_twice_the_view_size(window, tmp_path):
+    written = window.exports.export_image(tmp_path / "frame.png")
+    image = QImage(str(written))
+    assert image.width() == 2 * window.data_view.width()
+    assert image.height() == 2 * window.data_view.height()
+
+
+def test_export_with_no_frames_says_so(qtbot):
+    window = MainWindow(Config().replace({"model.width": 32}))
+    qtbot.addWidget(window)
+    assert window.exports.export_animation() is None
+    assert "Nothing to export" in window.banner.label.text()
+    window.close()
