@@ -159,9 +159,9 @@ class Session:
 
     def set_target(self, target: Target) -> None:
         """Train toward ``target`` from the next step on: a drawing edited while training."""
-        self.target = target
-        if hasattr(self.model, "set_target"):  # e.g. a conditional model's classes
+        if hasattr(self.model, "set_target"):  # first: a conditional model may refuse it
             self.model.set_target(target)
+        self.target = target
         self._real = RealStream(target, self._real.rng, self.device)
         self._view.set_target(target, self.config.train.seed)
         self._grid_reference = GridReference(target) if target.has_density else None

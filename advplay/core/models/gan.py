@@ -8,6 +8,26 @@ Each iteration takes ``d_steps`` discriminator updates, then ``g_steps`` generat
 The loss is looked up by name (``advplay.core.losses``): minimax, non-saturating, least
 squares, hinge, Wasserstein with gradient penalty; optional R1/R2 penalties (Mescheder et al.
 2018). The loop avoids host syncs and redundant work, see ``_discriminator_update``.
+
+**Packing** (PacGAN, Lin et al. 2018). With ``config.model.pack = m > 1`` the discriminator
+judges m samples at once: its input layer takes the 2m coordinates of m samples side by side,
+all real or all fake, and the game is played on these packs (the generator is unchanged). As
+in the authors' code (``fjxmlzn/PacGAN``, 2D experiments) a minibatch holds ``batch_size``
+packs, so every update draws ``m * batch_size`` real and fake samples; the packs are
+consecutive groups of m. ``pack = 1`` is the plain GAN, computed exactly as without packing.
+With packing,
+
+* R1/R2 penalise ``||grad D||^2`` over the whole packed input (all 2m coordinates) and
+  WGAN-GP interpolates whole packs with one mixing weight per pack: both read D as the
+  function on R^{2m} that it is;
+* the surface shows ``D(x, x, ..., x)``: m copies of the grid point;
+* the arrow on a fake is the gradient of the generator loss with respect to that fake when it
+  is packed with its m - 1 cyclic neighbours in the fixed view batch, averaged over the m
+  slots it can take -- the push each sample gets in training, where its pack-mates are other
+  fakes, made deterministic.
+
+Frame extras: ``optimal_discriminator`` (H, W), D*(x) = p(x) / (p(x) + q_G(x)) for the current
+generator where the target density is known (see ``advplay.core.optimal``).
 """
 
 from __future__ import annotations
@@ -22,8 +42,10 @@ from advplay.core.losses import LOSSES, wasserstein_gradient_penalty
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
 from advplay.core.nets import mlp
+from advplay.core.optimal import optimal_discriminator
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
+from advplay.core.views import grid_axes
 
 
 @MODELS.register("gan", "GAN with MLP generator and discriminator; several losses and penalties")
@@ -35,20 +57,33 @@ class GAN:
     config : the experiment; ``config.model`` sizes the networks, ``config.train`` the updates
     device : where the networks live
     noise : the torch random generator every latent and penalty draw comes from (determinism)
+    target : the distribution to learn; kept for the optimal-discriminator overlay
+
+    Subclasses that condition both players on a label (``cgan``) set ``condition_size``, the
+    width of what they append to each network input, and override :meth:`_generate`,
+    :meth:`_critic`, :meth:`_real_packs` and :meth:`_fake_labels`; labels then travel with
+    the samples through the same update code (``None`` here).
     """
 
     players = ("d", "g")
     networks = ("generator", "discriminator")
+    #: features appended to z and to each packed sample (one-hot labels of a conditional GAN)
+    condition_size = 0
 
     def __init__(self, config: Config, device: torch.device, noise: torch.Generator,
                  target: Target | None = None):
         model = config.model
         self.device = device
         self.noise = noise
+        self.target = target
+        self.pack = model.pack
         self.latent_dim = model.latent_dim
         self.latent_prior = model.latent_prior
-        self.generator = mlp(model.latent_dim, 2, model.width, model.depth, model.activation).to(device)
-        self.discriminator = mlp(2, 1, model.width, model.depth, model.activation).to(device)
+        extra = self.condition_size
+        self.generator = mlp(model.latent_dim + extra, 2, model.width, model.depth,
+                             model.activation).to(device)
+        self.discriminator = mlp((2 + extra) * self.pack, 1, model.width, model.depth,
+                                 model.activation).to(device)
         self._g_params = list(self.generator.parameters())
         self._d_params = list(self.discriminator.parameters())
         self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)
@@ -64,6 +99,10 @@ class GAN:
         set_hyperparameters(self.opt_d, config.train.lr_d, config.train)
         set_hyperparameters(self.opt_g, config.train.lr_g, config.train)
 
+    def set_target(self, target: Target) -> None:
+        """Train toward ``target`` from now on (a drawing was edited): the overlay follows it."""
+        self.target = target
+
     # ----------------------------------------------------------------- sampling
 
     def sample_latent(self, n: int, noise: torch.Generator | None = None) -> Tensor:
@@ -78,6 +117,14 @@ class GAN:
         """Half-width of the latent region shown by the manifold view."""
         return 1.0 if self.latent_prior == "uniform" else 2.5
 
+    def _generate(self, z: Tensor, labels: Tensor | None) -> Tensor:
+        """G(z), shape (n, 2); ``labels`` (n,) are for conditional subclasses."""
+        return self.generator(z)
+
+    def _critic(self, packed: Tensor, labels: Tensor | None) -> Tensor:
+        """D's logits (n,) for packs (n, 2m) of samples side by side; ``labels`` (n, m) or None."""
+        return self.discriminator(packed).squeeze(1)
+
     # ----------------------------------------------------------------- training
 
     def train_iteration(self, real_batch, batch_size: int, players=("d", "g")) -> tuple[Tensor, Tensor]:
@@ -90,7 +137,8 @@ class GAN:
         loss_d = loss_g = None
         if "d" in players:
             for _ in range(self.d_steps):
-                loss_d = self._discriminator_update(real_batch(batch_size), batch_size)
+                loss_d = self._discriminator_update(*self._real_packs(real_batch, batch_size),
+                                                    batch_size)
         if "g" in players:
             for _ in range(self.g_steps):
                 loss_g = self._generator_update(batch_size)
@@ -99,27 +147,44 @@ class GAN:
             return (missing if loss_d is None else loss_d), (missing if loss_g is None else loss_g)
         return loss_d, loss_g
 
-    def _discriminator_update(self, real: Tensor, batch_size: int) -> Tensor:
+    def _real_packs(self, real_batch, batch_size: int) -> tuple[Tensor, Tensor | None]:
+        """``batch_size`` packs (B, 2m) of m consecutive real samples, and their labels (None)."""
+        return real_batch(batch_size * self.pack).reshape(batch_size, 2 * self.pack), None
+
+    def _fake_labels(self, batch_size: int) -> Tensor | None:
+        """Labels (B, m) for the generator's packs; an unconditional GAN has none."""
+        return None
+
+    def _fake_packs(self, batch_size: int, labels: Tensor | None) -> Tensor:
+        """``batch_size`` packs (B, 2m) of fresh generator samples (of ``labels`` when given)."""
+        z = self.sample_latent(batch_size * self.pack)  # (B*m, latent_dim)
+        flat_labels = None if labels is None else labels.reshape(-1)
+        return self._generate(z, flat_labels).reshape(batch_size, 2 * self.pack)
+
+    def _discriminator_update(self, real: Tensor, labels: Tensor | None, batch_size: int) -> Tensor:
         with torch.no_grad():  # G is not updated here: keep no graph for it
-            fake = self.generator(self.sample_latent(batch_size))  # (B, 2)
+            fake = self._fake_packs(batch_size, labels)  # (B, 2m), labelled like the reals
         # One forward pass over real and fake together halves the per-layer op count.
-        inputs = torch.cat([real, fake])  # (2B, 2)
+        inputs = torch.cat([real, fake])  # (2B, 2m)
+        both_labels = None if labels is None else torch.cat([labels, labels])  # (2B, m)
         penalised = self.r1 > 0 or self.r2 > 0
         if penalised:
             inputs.requires_grad_(True)
-        logits = self.discriminator(inputs).squeeze(1)  # (2B,)
+        logits = self._critic(inputs, both_labels)  # (2B,)
         loss = self.loss.discriminator(logits[:batch_size], logits[batch_size:])
-        total = loss + self._penalties(inputs, logits, real, fake, batch_size, penalised)
+        total = loss + self._penalties(inputs, logits, real, fake, labels, batch_size, penalised)
         gradients = torch.autograd.grad(total, self._d_params)
         for parameter, gradient in zip(self._d_params, gradients):
             parameter.grad = gradient
         self.opt_d.step()
         return loss.detach()
 
-    def _penalties(self, inputs, logits, real, fake, batch_size, penalised) -> Tensor | float:
+    def _penalties(self, inputs, logits, real, fake, labels, batch_size,
+                   penalised) -> Tensor | float:
         penalty = 0.0
         if penalised:
-            # Rows are independent, so d(sum of logits)/d(inputs) is each sample's own gradient.
+            # Packs are independent, so d(sum of logits)/d(inputs) is each pack's own gradient;
+            # with labels, only the sample coordinates are inputs (the one-hot is appended inside).
             (gradient,) = torch.autograd.grad(logits.sum(), inputs, create_graph=True)
             squared_norm = gradient.square().sum(dim=1)  # (2B,)
             penalty = penalty + 0.5 * self.r1 * squared_norm[:batch_size].mean()
@@ -127,12 +192,13 @@ class GAN:
         if self.gp_weight > 0:
             mix = torch.rand((batch_size, 1), generator=self.noise, device=self.device)
             penalty = penalty + self.gp_weight * wasserstein_gradient_penalty(
-                self._discriminator_logit, real, fake, mix)
+                lambda packed: self._critic(packed, labels), real, fake, mix)
         return penalty
 
     def _generator_update(self, batch_size: int) -> Tensor:
-        fake = self.generator(self.sample_latent(batch_size))
-        loss = self.loss.generator(self.discriminator(fake).squeeze(1))
+        labels = self._fake_labels(batch_size)
+        fake = self._fake_packs(batch_size, labels)  # (B, 2m)
+        loss = self.loss.generator(self._critic(fake, labels))
         # Gradients for G's parameters only: D's weight gradients are never computed.
         gradients = torch.autograd.grad(loss, self._g_params)
         for parameter, gradient in zip(self._g_params, gradients):
@@ -151,51 +217,85 @@ class GAN:
         return self.loss.decision_level
 
     def frame(self, geometry) -> dict:
-        """The snapshot arrays of this model: D on the grid, fakes, their gradients, manifold."""
+        """The snapshot arrays of this model: D on the grid, fakes, their gradients, manifold,
+        and the optimal discriminator in ``extras`` where the target density is known."""
         output, logit = self.discriminator_surface(geometry.grid)
         fake, gradients = self.fake_gradients(geometry.latent)
         manifold = self.generate(geometry.manifold_latent).reshape(*geometry.manifold_shape, 2)
-        return {
+        fields = {
             "discriminator_output": geometry.surface(output),
             "discriminator_logit": geometry.surface(logit),
             "fake": frozen_array(fake.cpu().numpy()),
             "fake_gradients": frozen_array(gradients.cpu().numpy()),
             "manifold": frozen_array(manifold.cpu().numpy()),
         }
+        optimal = self.optimal_surface(geometry, fields["fake"])
+        if optimal is not None:
+            fields["extras"] = {"optimal_discriminator": frozen_array(optimal)}
+        return fields
 
-    def evaluate(self, target: Target, grid_reference, seed: int) -> dict[str, float]:
-        """The target's metrics on 2500 generator samples of a fixed latent batch."""
+    def optimal_surface(self, geometry, fake, label: int | None = None):
+        """D*(x) (H, W) on the view grid against ``fake`` (n, 2) samples, or None without a
+        known target density; ``label`` compares with the class-conditional density."""
+        if self.target is None or not getattr(self.target, "has_density", False):
+            return None
+        xs, ys = grid_axes(geometry.bounds, geometry.resolution)
+        return optimal_discriminator(self.target, fake, xs, ys, label)
+
+    def _metric_latent_for(self, seed: int) -> Tensor:
+        """The fixed latent batch of the metrics (drawn once per seed)."""
         if getattr(self, "_metric_seed", None) != seed:
             noise = torch.Generator(device=self.device).manual_seed(seed + 2)
             self._metric_latent = self.sample_latent(MODE_METRIC_SAMPLES, noise)
             self._metric_seed = seed
-        samples = self.generate(self._metric_latent).cpu().numpy()
+        return self._metric_latent
+
+    def evaluate(self, target: Target, grid_reference, seed: int) -> dict[str, float]:
+        """The target's metrics on 2500 generator samples of a fixed latent batch."""
+        samples = self.generate(self._metric_latent_for(seed)).cpu().numpy()
         return target_metrics(samples, target, grid_reference)
 
-    def _discriminator_logit(self, x: Tensor) -> Tensor:
-        return self.discriminator(x).squeeze(1)
-
     @torch.no_grad()
-    def discriminator_surface(self, points: Tensor) -> tuple[Tensor, Tensor]:
-        """(output, logit) of D at ``points`` (n, 2); output as the loss defines D(x)."""
-        logit = self._discriminator_logit(points)
+    def discriminator_surface(self, points: Tensor,
+                              label: int | None = None) -> tuple[Tensor, Tensor]:
+        """(output, logit) of D at ``points`` (n, 2); output as the loss defines D(x).
+
+        A packed discriminator is shown as D(x, x, ..., x), m copies of each point.
+        """
+        packed = points.repeat(1, self.pack) if self.pack > 1 else points  # (n, 2m)
+        labels = None if label is None else torch.full(
+            (len(points), self.pack), label, dtype=torch.int64, device=points.device)
+        logit = self._critic(packed, labels)
         return self.loss.output(logit), logit
 
     @torch.no_grad()
     def generate(self, z: Tensor) -> Tensor:
-        return self.generator(z)
+        return self._generate(z, None)
 
-    def fake_gradients(self, z: Tensor) -> tuple[Tensor, Tensor]:
+    def fake_gradients(self, z: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Fake samples G(z) and the gradient of each one's generator loss w.r.t. itself.
 
-        The loss is per sample (the batch mean times n), so arrows do not shrink with n.
+        The loss is per sample (the batch mean times n), so arrows do not shrink with n. With
+        packing each fake is packed with its m - 1 cyclic neighbours; summing the loss over
+        the n cyclic packs and dividing by m averages each fake's gradient over its m slots.
         """
         with torch.no_grad():
-            fake = self.generator(z)
+            fake = self._generate(z, labels)  # (n, 2)
         fake.requires_grad_(True)
-        loss = self.loss.generator(self._discriminator_logit(fake)) * len(z)
+        packed, pack_labels = self._cyclic_packs(fake, labels)
+        loss = self.loss.generator(self._critic(packed, pack_labels)) * (len(z) / self.pack)
         (gradient,) = torch.autograd.grad(loss, fake)
         return fake.detach(), gradient
+
+    def _cyclic_packs(self, samples: Tensor, labels: Tensor | None):
+        """Pack i = samples i, i+1, ..., i+m-1 (mod n): (n, 2m), and labels (n, m) or None."""
+        if self.pack == 1:
+            return samples, None if labels is None else labels[:, None]
+        shifts = range(self.pack)
+        packed = torch.cat([samples.roll(-shift, 0) for shift in shifts], dim=1)
+        if labels is None:
+            return packed, None
+        return packed, torch.stack([labels.roll(-shift, 0) for shift in shifts], dim=1)
 
     def parameters_finite(self) -> bool:
         """Whether every parameter of both players is finite (one host sync)."""
