@@ -38,6 +38,14 @@ class PointCloudItem(pg.GraphicsObject):
         self.opts = {"pen": None, "symbol": "o", "size": size, "antialias": True,
                      "brush": self._colors[0]}
 
+    def set_palette(self, colors, rim=None) -> None:
+        """New class colours (RGB(A) tuples) and rim colour (or None), e.g. for a light theme."""
+        self._colors = [QtGui.QColor(*color) for color in colors]
+        self._rim = None if rim is None else QtGui.QColor(*rim)
+        self.opts["brush"] = self._colors[0]  # the legend's sample
+        self._groups = [(polygon, label % len(self._colors)) for polygon, label in self._groups]
+        self.update()
+
     def name(self) -> str | None:
         return self._name
 

@@ -329,14 +329,7 @@ def _theme_axes(view, theme: Theme) -> None:
 
 def _set_point_palette(item, colors, rim) -> None:
     """Recolour a point item of the data view: its class palette and the rim of each dot."""
-    if hasattr(item, "set_palette"):
-        item.set_palette(colors, rim)
-        return
-    # PointCloudItem has no public setter yet: it paints from these two attributes.
-    item._colors = [QColor(*color) for color in colors]
-    item._rim = None if rim is None else QColor(*rim)
-    item.opts["brush"] = item._colors[0]  # the legend's sample
-    item.update()
+    item.set_palette(colors, rim)
 
 
 def _css(color) -> str:
