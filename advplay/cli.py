@@ -25,8 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train headless from a TOML config")
-    train.add_argument("config", help="TOML config file ([target], [model], [train])")
-    train.add_argument("--steps", type=int, help="iterations (overrides train.steps)")
+    train.add_argument("config", help="TOML config file ([target], [model], [train]), or an "
+                       "experiment file (.advplay) to continue")
+    train.add_argument("--steps", type=int, help="iterations (overrides train.steps; for an "
+                       "experiment file, how many more)")
     train.add_argument("--seed", type=int, help="random seed (overrides train.seed)")
     train.add_argument("--device", help="cpu, cuda, mps or auto (overrides train.device)")
     train.add_argument("--out", default=None, help="output folder (default: runs/<config name>)")

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from advplay.core.config import Config, dump_config, load_config
+from advplay.core.drawn import DrawnTarget
 from advplay.core.errors import ConfigError, TrainingDiverged
+from advplay.core.experiment import is_experiment_file, load_experiment, save_experiment
 from advplay.core.metrics import MODE_METRIC_SAMPLES
 from advplay.core.session import Session
 
@@ -25,26 +27,25 @@ from advplay.core.session import Session
 def train_command(args) -> int:
     from advplay.export.headless import export_request
 
-    config = config_with_overrides(args)
     out = Path(args.out) if args.out else Path("runs") / Path(args.config).stem
     if out.exists() and not out.is_dir():
         raise ConfigError("--out", str(out), "must be a folder (a file of that name exists)")
     export = export_request(args)  # checked before training: a bad --export wastes no time
-    session = Session(config)
+    session, until = session_from_args(args)
     animation = None
     try:
         if export is None:
-            train_with_progress(session, config.train.steps, sys.stderr)
+            train_with_progress(session, until, sys.stderr)
             write_results(session, out)
         else:
-            animation = _train_and_export(session, config.train.steps, export, out)
+            animation = _train_and_export(session, until, export, out)
     except TrainingDiverged as error:
         print(f"advplay: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nadvplay: interrupted; nothing written", file=sys.stderr)
         return 130
-    print(f"wrote {out}/metrics.json, samples.npy, config.toml"
+    print(f"wrote {out}/metrics.json, samples.npy, config.toml, experiment.advplay"
           + (f" and {animation}" if animation else ""))
     return 0
 
@@ -67,6 +68,27 @@ def _train_and_export(session: Session, steps: int, export, out: Path) -> Path:
             return export.path
         write_results(session, out, stage=stage)
         return out / export.name
+
+
+def session_from_args(args) -> tuple[Session, int]:
+    """The session to train and the step to train it to.
+
+    A TOML config starts a new run of ``train.steps`` (or ``--steps``) steps; an experiment
+    file (``.advplay``) continues its saved run for ``--steps`` more (default: its
+    ``train.steps``), exactly as if it had never stopped.
+    """
+    if not is_experiment_file(args.config):
+        config = config_with_overrides(args)
+        return Session(config), config.train.steps
+    if args.seed is not None:
+        raise ConfigError("--seed", args.seed, "cannot change a saved run, which continues its "
+                          "own random streams; leave it out")
+    experiment = load_experiment(args.config)
+    if args.device is not None:
+        experiment.config = experiment.config.replace({"train.device": args.device})
+    session = experiment.session()
+    more = args.steps if args.steps is not None else experiment.config.train.steps
+    return session, session.step_count + more
 
 
 def config_with_overrides(args) -> Config:
@@ -118,7 +140,8 @@ def _json_number(value):
 
 
 def write_results(session: Session, out: Path, stage=None) -> None:
-    """Write metrics.json, samples.npy and config.toml into ``out`` atomically.
+    """Write metrics.json, samples.npy, config.toml and experiment.advplay (the run, to
+    continue with ``advplay train out/experiment.advplay``) into ``out`` atomically.
 
     ``stage(staging_folder)``, if given, writes more files (an animation) beside them first.
     """
@@ -135,6 +158,9 @@ def write_results(session: Session, out: Path, stage=None) -> None:
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
         np.save(staging / "samples.npy", session.samples(MODE_METRIC_SAMPLES))
         (staging / "config.toml").write_text(dump_config(session.config.resolved()), encoding="utf-8")
+        target = session.target
+        drawing = (target.density, target.bounds) if isinstance(target, DrawnTarget) else None
+        save_experiment(staging / "experiment.advplay", session, drawing)
         if stage is not None:
             stage(staging)
         out.mkdir(exist_ok=True)

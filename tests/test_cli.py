@@ -109,3 +109,31 @@ def test_example_configs_are_valid():
     assert examples
     for path in examples:
         load_config(path)
+
+
+def test_train_continues_an_experiment_file_exactly(tmp_path):
+    from advplay.cli import main
+    from advplay.core.experiment import load_experiment
+
+    config = tmp_path / "small.toml"
+    config.write_text('[model]\nwidth = 32\ndepth = 2\n[train]\nbatch_size = 64\n'
+                      'metrics_every = 10\n')
+    assert main(["train", str(config), "--steps", "30", "--out", str(tmp_path / "a")]) == 0
+    saved = tmp_path / "a" / "experiment.advplay"
+    assert load_experiment(saved).step == 30
+    assert main(["train", str(saved), "--steps", "20", "--out", str(tmp_path / "b")]) == 0
+    assert main(["train", str(config), "--steps", "50", "--out", str(tmp_path / "c")]) == 0
+    continued = np.load(tmp_path / "b" / "samples.npy")
+    straight = np.load(tmp_path / "c" / "samples.npy")
+    np.testing.assert_array_equal(continued, straight)
+    assert load_experiment(tmp_path / "b" / "experiment.advplay").step == 50
+
+
+def test_a_bad_experiment_file_exits_2_with_a_message(tmp_path, capsys):
+    from advplay.cli import main
+
+    bad = tmp_path / "bad.advplay"
+    bad.write_bytes(b"not a zip at all")
+    assert main(["train", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert "experiment" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
