@@ -65,11 +65,11 @@ class DrawMode(QObject):
                                                  tip="A CSV or .npy of x, y[, class] rows")
         self.action_import_points.triggered.connect(lambda: self._ask_open(
             "Import points", POINTS_FILTER, self.import_points))
-        self.action_open = self._action("&Open target…", QKeySequence.StandardKey.Open,
+        self.action_open = self._action("&Open target…", "Ctrl+Alt+O",
                                         "actionOpenTarget", tip="Open a saved drawing (.npz)")
         self.action_open.triggered.connect(lambda: self._ask_open(
             "Open target", DRAWING_FILTER, self.open_target))
-        self.action_save = self._action("&Save target…", "Ctrl+Shift+S", "actionSaveTarget",
+        self.action_save = self._action("&Save target…", "Ctrl+Alt+S", "actionSaveTarget",
                                         tip="Save the drawing (.npz) for later or the CLI")
         self.action_save.triggered.connect(self._ask_save)
         self.action_undo = self._action("&Undo stroke", QKeySequence.StandardKey.Undo,

@@ -6,11 +6,9 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
-from advplay.app.actions import make_action
 from advplay.app.client import WorkerClient
 from advplay.app.controls import ControlPanel
 from advplay.app.data_view import DataView
@@ -18,6 +16,7 @@ from advplay.app.draw_mode import DrawMode
 from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.explanations import explanation_html
 from advplay.app.export_actions import ExportActions
+from advplay.app.menus import WindowMenus
 from advplay.app.side_views import SideViews
 from advplay.app.timeline import TimelineBar
 from advplay.app.transport import ErrorBanner, TransportBar
@@ -69,7 +68,7 @@ class MainWindow(QMainWindow):
         self.files = ExperimentFiles(self)
         self.exports = ExportActions(self)
         self._build_timeline()
-        self._build_menus()
+        self.menus = WindowMenus(self)
         self.client.snapshot_received.connect(self._on_snapshot)
         self.client.error_reported.connect(self.show_error)
         self.client.worker_died.connect(self.show_error)
@@ -146,56 +145,6 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.timeline)
         self.timeline.frame_selected.connect(self._show_history_frame)
         self.timeline.live_requested.connect(self._show_live_frame)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.files.add_to_menu(file_menu)
-        file_menu.addSeparator()
-        self.exports.add_to_menu(file_menu)
-        file_menu.addSeparator()
-        for action in self.draw_mode.file_actions():
-            file_menu.addAction(action)
-            self.addAction(action)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-        edit_menu = bar.addMenu("&Edit")
-        for action in (self.draw_mode.action_draw, self.draw_mode.action_undo,
-                       self.draw_mode.action_redo):
-            edit_menu.addAction(action)
-        training = bar.addMenu("&Training")
-        for action in self.transport.actions_for_menu():
-            training.addAction(action)
-        view = bar.addMenu("&View")
-        self.logit_action = self._action(view, "Show discriminator &logit", "L",
-                                         self._on_surface_toggled, checkable=True)
-        for name, label, key, on in (("contours", "&Contours", "C", True),
-                                     ("density", "Target &density", "T", True),
-                                     ("real", "&Real samples", "Shift+R", True),
-                                     ("fake", "&Generated samples", "G", True),
-                                     ("gradients", "Generator &gradients", "A", False),
-                                     ("manifold", "Generator &manifold", "M", False)):
-            action = self._action(view, label, key, None, checkable=True)
-            action.setChecked(on)
-            action.toggled.connect(lambda visible, n=name: self.data_view.set_layer_visible(n, visible))
-            self.data_view.set_layer_visible(name, on)
-        self.class_menu = view.addMenu("Show &class")
-        self.class_menu.setToolTip("Conditional models: show the samples of one class only")
-        self.class_menu.setEnabled(False)
-        view.addSeparator()
-        self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
-                                       self.curves_view.set_log_scale, checkable=True)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
-                     self._show_shortcuts)
-
-    def _action(self, menu, text, shortcut, slot, checkable=False) -> QAction:
-        action = make_action(self, text, shortcut, checkable=checkable)
-        if slot is not None:
-            action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
 
     # ----------------------------------------------------------------- handlers
 
@@ -316,8 +265,8 @@ class MainWindow(QMainWindow):
         self._drawn_at["data"] = now
         self.data_view.show_snapshot(snapshot)
         self._update_explanation(snapshot.model)
-        if snapshot.fake_labels is not None and not self.class_menu.isEnabled():
-            self._fill_class_menu(int(snapshot.fake_labels.max()) + 1)
+        if snapshot.fake_labels is not None and not self.menus.class_menu.isEnabled():
+            self.menus.fill_class_menu(int(snapshot.fake_labels.max()) + 1)
         if self.stack.currentWidget() is self.draw_mode.page:
             self.draw_mode.canvas.set_overlay_points(snapshot.fake)
         stopped = not stats.get("playing")
@@ -335,19 +284,6 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
         self.snapshot_shown.emit(snapshot)
 
-    def _fill_class_menu(self, classes: int) -> None:
-        """One checkable entry per class and "All classes" (conditional models)."""
-        self.class_menu.clear()
-        group = QActionGroup(self.class_menu)
-        for label in [None, *range(classes)]:
-            text = "&All classes" if label is None else f"Class &{label + 1}"
-            action = self.class_menu.addAction(text)
-            action.setCheckable(True)
-            action.setChecked(label is None)
-            group.addAction(action)
-            action.triggered.connect(lambda _=False, k=label: self.data_view.set_visible_class(k))
-        self.class_menu.setEnabled(True)
-
     def _update_curves(self) -> None:
         self._drawn_at["curves"] = time.perf_counter()
         if self.snapshot is not None:
@@ -357,7 +293,7 @@ class MainWindow(QMainWindow):
         if model != self._explained:
             self._explained = model
             self.explanation.setText(explanation_html(model))
-            self.class_menu.setEnabled(False)
+            self.menus.class_menu.setEnabled(False)
 
     def show_error(self, message: str) -> None:
         """The red banner (and the status bar): what went wrong and how to recover."""

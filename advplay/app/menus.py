@@ -1,0 +1,93 @@
+"""The main window's menu bar: File, Edit, Training, View, Help.
+
+Actions owned by other parts (files, exports, draw mode, transport) are gathered here; the
+View menu's layer toggles act on the data view directly.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from advplay.app.actions import make_action
+
+#: data view layers in the View menu: (layer, label, shortcut, shown at start)
+LAYER_TOGGLES = (("contours", "&Contours", "C", True),
+                 ("density", "Target &density", "T", True),
+                 ("real", "&Real samples", "Shift+R", True),
+                 ("fake", "&Generated samples", "G", True),
+                 ("gradients", "Generator &gradients", "A", False),
+                 ("manifold", "Generator &manifold", "M", False))
+
+
+class WindowMenus(QObject):
+    """Builds ``window``'s menu bar; ``class_menu`` lists a conditional model's classes."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        bar = window.menuBar()
+        self._file_menu(bar.addMenu("&File"))
+        edit = bar.addMenu("&Edit")
+        for action in (window.draw_mode.action_draw, window.draw_mode.action_undo,
+                       window.draw_mode.action_redo):
+            edit.addAction(action)
+        training = bar.addMenu("&Training")
+        for action in window.transport.actions_for_menu():
+            training.addAction(action)
+        self._view_menu(bar.addMenu("&View"))
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
+                     window._show_shortcuts)
+
+    def _file_menu(self, menu: QMenu) -> None:
+        window = self.window
+        window.files.add_to_menu(menu)
+        menu.addSeparator()
+        window.exports.add_to_menu(menu)
+        menu.addSeparator()
+        for action in window.draw_mode.file_actions():
+            menu.addAction(action)
+            window.addAction(action)
+        menu.addSeparator()
+        self._action(menu, "&Quit", QKeySequence.StandardKey.Quit, window.close)
+
+    def _view_menu(self, view: QMenu) -> None:
+        window = self.window
+        self.logit_action = self._action(view, "Show discriminator &logit", "L",
+                                         window._on_surface_toggled, checkable=True)
+        for name, label, key, on in LAYER_TOGGLES:
+            action = self._action(view, label, key, None, checkable=True)
+            action.setChecked(on)
+            action.toggled.connect(
+                lambda visible, n=name: window.data_view.set_layer_visible(n, visible))
+            window.data_view.set_layer_visible(name, on)
+        self.class_menu = view.addMenu("Show &class")
+        self.class_menu.setToolTip("Conditional models: show the samples of one class only")
+        self.class_menu.setEnabled(False)
+        view.addSeparator()
+        self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
+                                       window.curves_view.set_log_scale, checkable=True)
+
+    def _action(self, menu, text, shortcut, slot, checkable=False) -> QAction:
+        action = make_action(self.window, text, shortcut, checkable=checkable)
+        if slot is not None:
+            action.triggered.connect(slot)
+        menu.addAction(action)
+        self.window.addAction(action)
+        return action
+
+    def fill_class_menu(self, classes: int) -> None:
+        """One checkable entry per class and "All classes" (conditional models)."""
+        self.class_menu.clear()
+        group = QActionGroup(self.class_menu)
+        for label in [None, *range(classes)]:
+            text = "&All classes" if label is None else f"Class &{label + 1}"
+            action = self.class_menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(label is None)
+            group.addAction(action)
+            action.triggered.connect(
+                lambda _=False, k=label: self.window.data_view.set_visible_class(k))
+        self.class_menu.setEnabled(True)
