@@ -35,7 +35,7 @@ def test_resolved_config_round_trips_through_toml(tmp_path):
     ({"train": {"device": "tpu"}}, "train.device", "cpu, cuda, mps, auto"),
     ({"train": {"speed": 3}}, "train.speed", "allowed: steps"),
     ({"model": {"loss": "fancy"}}, "model.loss", "nonsaturating"),
-    ({"model": {"name": "vae"}}, "model.name", "gan"),
+    ({"model": {"name": "transformer"}}, "model.name", "gan"),
     ({"model": {"activation": "sin"}}, "model.activation", "leaky_relu"),
     ({"model": {"width": 0}}, "model.width", "from 1 to 4096"),
     ({"target": {"name": "ring9"}}, "target.name", "ring8"),

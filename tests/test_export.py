@@ -295,8 +295,8 @@ def test_cli_train_exports_an_animation_with_no_display(tmp_path):
     assert "exporting run.gif: frame 6/6" in result.stderr
     frames, size = gif_frames(tmp_path / "run" / "run.gif")
     assert len(frames) == 6 and size == SIZE
-    assert sorted(leftovers(tmp_path / "run")) == ["config.toml", "metrics.json", "run.gif",
-                                                   "samples.npy"]
+    assert sorted(leftovers(tmp_path / "run")) == ["config.toml", "experiment.advplay",
+                                                   "metrics.json", "run.gif", "samples.npy"]
     result = advplay("render", "small.toml", "--steps", "10", "--png", "frame.png", "--size",
                      "200x150", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -64,6 +64,7 @@ def gui_run(config: Config, seconds: float) -> tuple[float, list[float], int]:
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow(config)
+    window.files.ask = lambda title, text: "discard"  # no "save before quitting?" dialog
     window.show()
     frames: list[tuple[float, int]] = []
     window.snapshot_shown.connect(lambda s: frames.append((time.perf_counter(), s.step)))

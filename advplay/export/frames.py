@@ -160,6 +160,10 @@ class FrameRenderer:
     # ------------------------------------------------------------------ building
 
     def _build(self, panels, title, view_state: ViewState, latent_factory) -> None:
+        # The latent view first: if it cannot be made, no half-built widget tree is left
+        # (deleting a parentless pyqtgraph view from the error path crashed the process at exit).
+        self.latent_view = (latent_factory or default_latent_factory)() \
+            if panels == "data+latent" else None
         self.widget = QWidget()
         self.widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.widget.setAutoFillBackground(True)
@@ -170,8 +174,6 @@ class FrameRenderer:
         self.title_label, self.step_label = self._build_header(column, title)
         self.data_view = DataView()
         self.curves_view = CurvesView() if panels == "data+curves" else None
-        self.latent_view = (latent_factory or default_latent_factory)() \
-            if panels == "data+latent" else None
         landscape = self.size[0] >= self.size[1]
         body = QBoxLayout(QBoxLayout.Direction.LeftToRight if landscape
                           else QBoxLayout.Direction.TopToBottom)
