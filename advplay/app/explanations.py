@@ -55,7 +55,8 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
         "p<sub>data</sub> = δ<sub>0</sub>, G = δ<sub>θ</sub>, D(x) = ψx: "
         "L(θ, ψ) = f(ψθ) + f(0)",
         "The Dirac-GAN (Mescheder et al. 2018): the whole game is a point in the (θ, ψ) "
-        "plane. Unregularised gradient steps circle or spiral out; R1 makes them converge.",
+        "plane. Unregularised steps circle (alternating) or spiral out (simultaneous); the "
+        "non-saturating loss drifts inward slowly; R1 (γ = 0.3) converges to (0, 0).",
     ),
 }
 

@@ -88,7 +88,8 @@ class TrainConfig:
 
 #: train/model keys that may change while training; everything else needs a new model
 ON_THE_FLY = {
-    "model.loss", "model.r1", "model.r2", "model.gp_weight",
+    "model.loss", "model.r1", "model.r2", "model.gp_weight", "model.updates",
+    "model.regularizer", "model.noise_std",
     "train.lr_d", "train.lr_g", "train.beta1", "train.beta2", "train.batch_size",
     "train.d_steps", "train.g_steps", "train.steps", "train.metrics_every",
 }

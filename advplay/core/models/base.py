@@ -16,7 +16,9 @@ relies on these members:
 ``frame(geometry) -> dict``
     the model's snapshot fields: ``discriminator_output``/``discriminator_logit`` (H, W) via
     ``geometry.surface``, ``fake``, ``fake_gradients``, ``manifold``, optionally ``fake_labels``
-    and ``extras`` (see ``advplay.core.views.ViewGeometry`` for the fixed grid and noise).
+    and ``extras`` (see ``advplay.core.views.ViewGeometry`` for the fixed grid and noise);
+    a model whose data are not the target's (the Dirac-GAN's point masses) may also return
+    ``real`` and ``real_labels``, which replace the geometry's.
 ``evaluate(target, grid_reference, seed) -> dict[str, float]``
     the metrics recorded every ``metrics_every`` steps.
 ``sample_latent(n, noise=None)``, ``latent_dim``, ``latent_extent()``, ``generate(z)``
