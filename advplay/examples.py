@@ -44,7 +44,8 @@ EXAMPLES: dict[str, tuple[str, dict, int]] = {
     "ratio-gaussians": (
         "the density ratio trick: log p/q of a correlated Gaussian against N(0, I), KL 0.5",
         {"target.name": "gaussian", "target.covariance": [[1.0, 0.7951], [0.7951, 1.0]],
-         "model.name": "ratio", "model.reference": "gaussian", "train.batch_size": 512}, 3000),
+         "model.name": "ratio", "model.reference": "gaussian", "model.width": 64,
+         "model.depth": 2, "train.lr_d": 3e-4, "train.batch_size": 512}, 4000),
     "drawn-smile": (
         "a drawn target (a smiling face in two colours) learned by a GAN",
         {"model.r1": 0.1, "train.batch_size": 512}, 6000),
