@@ -286,8 +286,9 @@ def worker_main(commands, messages, threads: int = 1) -> None:
             messages.put(message)
 
     worker = Worker(publish)
+    parent = os.getppid()
     try:
-        while True:
+        while os.getppid() == parent:  # an app killed without a word leaves no orphan training
             try:
                 command = commands.get(timeout=0.1) if not worker.playing else commands.get_nowait()
             except queue.Empty:
