@@ -55,7 +55,10 @@ class PointCloudItem(pg.GraphicsObject):
         self._y = np.asarray(y, dtype=np.float64)
         self._labels = None if labels is None else np.asarray(labels, dtype=np.int64)
         self._groups = []
-        classes = [0] if self._labels is None else np.unique(self._labels)
+        if not len(self._x):  # nothing to draw (pyqtgraph cannot make an empty polygon)
+            classes = []
+        else:
+            classes = [0] if self._labels is None else np.unique(self._labels)
         for label in classes:
             mask = slice(None) if self._labels is None else self._labels == label
             polygon = pg.functions.arrayToQPolygonF(self._x[mask], self._y[mask])

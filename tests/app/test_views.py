@@ -384,3 +384,15 @@ def test_signed_and_unknown_metrics_get_the_linear_value_plot(curves_view, snaps
     assert curves_view.metric_curves["something_new"] in value_items
     np.testing.assert_allclose(curves_view.metric_curves["elbo"].getData()[1], history["elbo"])
     assert curves_view.metric_curves["log_ratio_rmse"] in curves_view.divergence_plot.listDataItems()
+
+
+def test_point_cloud_takes_points_and_clears(qtbot):
+    from advplay.app.point_cloud import PointCloudItem
+
+    cloud = PointCloudItem(3.0, [(255, 0, 0), (0, 255, 0)])
+    cloud.setData([0.0, 1.0], [2.0, 4.0], labels=[0, 1])
+    rect = cloud.boundingRect()
+    assert (rect.left(), rect.top(), rect.width(), rect.height()) == (0.0, 2.0, 1.0, 2.0)
+    assert list(cloud.labels) == [0, 1]
+    cloud.setData([], [])  # an empty cloud without labels must not raise
+    assert len(cloud.getData()[0]) == 0 and cloud.boundingRect().isNull()
