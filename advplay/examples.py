@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from advplay.core.config import Config, config_from_dict
 from advplay.core.drawing import Drawing
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps-scale", type=float, default=1.0,
                         help="train each example for this fraction of its steps (tests)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # small networks: one thread is fastest, and leaves a core free
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.only or list(EXAMPLES):
         start = time.perf_counter()
