@@ -53,7 +53,7 @@ from advplay.core.config import Config
 from advplay.core.losses import LOSSES
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.models.encoding import (LOG_VARIANCE_LIMITS, EncoderModel,
-                                          adversarial_penalty, step_on)
+                                          critic_update, step_on)
 from advplay.core.nets import mlp
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
@@ -148,17 +148,7 @@ class ALI(EncoderModel):
     def _discriminator_update(self, real: Tensor, batch_size: int) -> Tensor:
         with torch.no_grad():  # E and G do not move here: keep no graph for them
             encoded, generated = self._pairs(real, batch_size)
-        inputs = torch.cat([encoded, generated])  # (2B, 2 + d): one pass for both sides
-        penalised = self.r1 > 0 or self.r2 > 0
-        if penalised:
-            inputs.requires_grad_(True)
-        logits = self._critic(inputs)
-        loss = self.loss.discriminator(logits[:batch_size], logits[batch_size:])
-        penalty = adversarial_penalty(self._critic, encoded, generated, logits,
-                                      inputs if penalised else None, self.r1, self.r2,
-                                      self.gp_weight, self.noise)
-        step_on(loss + penalty, self._d_params, self.opt_d)
-        return loss.detach()
+        return critic_update(self, encoded, generated)
 
     def _generator_update(self, real: Tensor, batch_size: int) -> Tensor:
         encoded, generated = self._pairs(real, batch_size)

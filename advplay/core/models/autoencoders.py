@@ -53,7 +53,7 @@ from advplay.core.errors import ConfigError
 from advplay.core.losses import LOSSES
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.models.encoding import (LOG_VARIANCE_LIMITS, DecoderModel, GaussianDecoder,
-                                          adversarial_penalty, step_on)
+                                          critic_update, step_on)
 from advplay.core.nets import mlp
 from advplay.core.targets import Target
 
@@ -229,17 +229,7 @@ class AAE(DecoderModel):
         prior = self.sample_latent(batch_size)
         with torch.no_grad():
             codes = self.encode(x, self.epsilon(batch_size))
-        inputs = torch.cat([prior, codes])  # (2B, d): prior samples are D's "real" side
-        penalised = self.r1 > 0 or self.r2 > 0
-        if penalised:
-            inputs.requires_grad_(True)
-        logits = self._critic(inputs)
-        loss = self.loss.discriminator(logits[:batch_size], logits[batch_size:])
-        penalty = adversarial_penalty(self._critic, prior, codes, logits,
-                                      inputs if penalised else None, self.r1, self.r2,
-                                      self.gp_weight, self.noise)
-        step_on(loss + penalty, self._d_params, self.opt_d)
-        return loss.detach()
+        return critic_update(self, prior, codes)  # prior samples are D's "real" side
 
     def _encoder_update(self, x: Tensor) -> Tensor:
         loss = self.loss.generator(self._critic(self.encode(x, self.epsilon(len(x)))))

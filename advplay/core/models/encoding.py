@@ -136,6 +136,25 @@ def adversarial_penalty(critic, real: Tensor, fake: Tensor, logits: Tensor | Non
     return penalty
 
 
+def critic_update(model, real: Tensor, fake: Tensor) -> Tensor:
+    """One step of ``model._critic`` telling ``real`` rows from ``fake`` rows with
+    ``model.loss``, R1/R2 and WGAN-GP as the model's settings say; the detached loss.
+
+    ``model`` has ``_critic``, ``_d_params``, ``opt_d``, ``loss``, ``r1``, ``r2``,
+    ``gp_weight`` and ``noise`` (ALI on (x, z) pairs, the AAE on codes)."""
+    inputs = torch.cat([real, fake])  # (2B, k): one pass for both sides
+    penalised = model.r1 > 0 or model.r2 > 0
+    if penalised:
+        inputs.requires_grad_(True)
+    logits = model._critic(inputs)
+    loss = model.loss.discriminator(logits[:len(real)], logits[len(real):])
+    penalty = adversarial_penalty(model._critic, real, fake, logits,
+                                  inputs if penalised else None, model.r1, model.r2,
+                                  model.gp_weight, model.noise)
+    step_on(loss + penalty, model._d_params, model.opt_d)
+    return loss.detach()
+
+
 def step_on(loss: Tensor, parameters: list, optimizer: torch.optim.Optimizer) -> Tensor:
     """One optimiser step on ``loss`` for ``parameters`` only (no other weight gradients are
     computed: the adversary of an encoder update is held fixed, as eq. 3.7 of AVB asks)."""
