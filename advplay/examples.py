@@ -35,7 +35,7 @@ EXAMPLES: dict[str, tuple[str, dict, int]] = {
         {"target.name": "grid25", "model.r1": 0.1, "model.width": 256, "train.lr_d": 2e-4,
          "train.lr_g": 2e-4, "train.batch_size": 512}, 8000),
     "ring8-collapsed": (
-        "a plain minimax GAN with small networks that collapsed onto a few modes",
+        "a plain minimax GAN with small networks: modes covered unevenly, many samples between them",
         {"target.name": "ring8", "model.loss": "minimax", "model.width": 64, "model.depth": 2,
          "train.lr_d": 2e-3, "train.lr_g": 2e-3, "train.beta1": 0.9}, 4000),
     "grid25-ali": (

@@ -188,3 +188,14 @@ def test_the_archive_is_documented_members_only(saved):
         torch.load(io.BytesIO(archive.read("state.pt")), weights_only=True)
     assert manifest["format"] == "advplay-experiment" and manifest["version"] == 1
     assert manifest["step"] == 30 and manifest["model"] == "gan"
+
+
+def test_shipped_examples_open_and_are_the_ones_the_script_writes():
+    from advplay.examples import EXAMPLES, OUT
+
+    shipped = sorted(path.stem for path in OUT.glob("*.advplay"))
+    assert shipped == sorted(EXAMPLES)
+    for name in shipped:
+        experiment = load_experiment(OUT / f"{name}.advplay")
+        assert experiment.step == EXAMPLES[name][2]
+        assert experiment.config.model.name == EXAMPLES[name][1].get("model.name", "gan")
