@@ -1,6 +1,6 @@
 """The latent space of the models with an encoder (ALI, AVB, VAE, AAE), and reconstructions.
 
-Two panels side by side, from the frame extras described in
+Two panels, one above the other, from the frame extras described in
 ``advplay.core.models.encoding``:
 
 * **latent space z**: samples of the prior p(z) in dim grey underneath; the codes
@@ -40,7 +40,7 @@ POINT_SIZE, CHOSEN_SIZE = 4, 11
 
 #: the items of the latent panel; the others are in the data panel
 LATENT_ITEMS = ("prior", "codes", "posterior", "posterior_mean")
-#: (panel key, title, tooltip), left to right
+#: (panel key, title, tooltip), top to bottom (the side tab is tall and narrow)
 PANELS = (
     ("latent", "latent space z",
      ("Grey: prior samples z ~ p(z). Tints: codes z ~ q(z | x) of real samples, by class. "
@@ -100,21 +100,21 @@ class LatentView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("latentView")
         self.setToolTip("What the encoder does: codes E(x) of real samples against the prior "
-                        "(left), and the reconstructions G(E(x)) of the samples (right)")
+                        "(top), and the reconstructions G(E(x)) of the samples (bottom)")
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
-        for column, (key, title, tip) in enumerate(PANELS):
-            self.plots[key] = self._add_plot(column, title, tip)
+        for panel, (key, title, tip) in enumerate(PANELS):
+            self.plots[key] = self._add_plot(2 * panel, title, tip)
             self.legends[key] = pg.LegendItem(colCount=4, labelTextSize="8pt", horSpacing=8)
-            self.addItem(self.legends[key], row=1, col=column)
-        self.ci.layout.setRowStretchFactor(0, 1)  # the plots take the height, the legends
-        self.ci.layout.setRowStretchFactor(1, 0)  # only their row of entries
+            self.addItem(self.legends[key], row=2 * panel + 1, col=0)
+            self.ci.layout.setRowStretchFactor(2 * panel, 1)  # the plots take the height,
+            self.ci.layout.setRowStretchFactor(2 * panel + 1, 0)  # legends their row only
         self.items = self._build_items()
         self._extent: float | None = None
         self._bounds = None
 
-    def _add_plot(self, column: int, title: str, tip: str) -> pg.PlotItem:
-        plot = self.addPlot(row=0, col=column, title=title)
+    def _add_plot(self, row: int, title: str, tip: str) -> pg.PlotItem:
+        plot = self.addPlot(row=row, col=0, title=title)
         plot.setAspectLocked(True)
         plot.disableAutoRange()  # set from the prior and the target's bounds, not the data
         plot.hideButtons()
