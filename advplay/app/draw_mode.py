@@ -19,12 +19,27 @@ from advplay.app.draw_canvas import DrawCanvas
 from advplay.app.draw_tools import DrawTools
 from advplay.core.config import config_from_dict
 from advplay.core.drawing import Drawing
+from advplay.core.drawn import load_drawing
 from advplay.core.errors import ConfigError
 from advplay.core.imports import image_density, points_density, read_points
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
 POINTS_FILTER = "Points (*.csv *.npy)"
 DRAWING_FILTER = "advplay drawings (*.npz)"
+
+
+def ask_reference_drawing(window) -> str | None:
+    """Ask for the drawing file that is q of a density-ratio run; None if cancelled or bad
+    (a bad file is reported in the window's error banner)."""
+    path, _ = QFileDialog.getOpenFileName(window, "Reference drawing q", "", DRAWING_FILTER)
+    if not path:
+        return None
+    try:
+        load_drawing(path)
+    except ConfigError as error:
+        window.show_error(f"Cannot use {path} as the reference q: {error.allowed}")
+        return None
+    return path
 
 
 class DrawMode(QObject):

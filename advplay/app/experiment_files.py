@@ -16,7 +16,6 @@ import os
 import time
 from pathlib import Path
 
-import platformdirs
 from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
@@ -25,18 +24,12 @@ from advplay.app.actions import make_action
 from advplay.core.config import dump_config
 from advplay.core.errors import ConfigError
 from advplay.core.experiment import SUFFIX, load_experiment
+from advplay.core.paths import data_folder
 
 AUTOSAVE_SECONDS = float(os.environ.get("ADVPLAY_AUTOSAVE_SECONDS", 10))
 RECENT_FILES = 8
 FILE_FILTER = f"advplay experiments (*{SUFFIX})"
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
-
-
-def data_folder() -> Path:
-    """Where autosaves and settings live: ``$ADVPLAY_DATA_DIR`` or the user data folder."""
-    folder = Path(os.environ.get("ADVPLAY_DATA_DIR") or platformdirs.user_data_dir("advplay"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def orphaned_autosaves(folder: Path) -> list[Path]:

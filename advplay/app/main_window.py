@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QS
 from advplay.app.client import WorkerClient
 from advplay.app.controls import ControlPanel
 from advplay.app.data_view import DataView
-from advplay.app.draw_mode import DrawMode
+from advplay.app.draw_mode import DrawMode, ask_reference_drawing
 from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.explanations import explanation_html
 from advplay.app.export_actions import ExportActions
@@ -304,6 +304,12 @@ class MainWindow(QMainWindow):
         self.data_view.set_surface("logit" if logit else "output")
 
     def _on_setting_changed(self, key: str, value) -> None:
+        if key == "model.reference" and value == "drawn":  # q is a drawing file: which one?
+            path = ask_reference_drawing(self)
+            if path is None:
+                self.controls.set_config(self.config)
+                return
+            self.config = self.config.replace({"model.reference_path": path})
         if key == "target.name" and value == "drawn":
             self.draw_mode.set_active(True)
             if not self.draw_mode.drawing.is_empty():

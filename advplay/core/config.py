@@ -32,6 +32,10 @@ UPDATES = ("alternating", "simultaneous")
 REGULARIZERS = ("none", "r1", "gp", "instance_noise")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 DEVICES = ("cpu", "cuda", "mps", "auto")
+GENERATOR_NORMS = ("none", "batch")
+DISCRIMINATORS = ("mlp", "maxout")
+#: longest free-text value (a file path)
+MAX_TEXT = 4096
 
 
 def _spec(default, low=None, high=None, choices=None, help=""):
@@ -59,10 +63,24 @@ class ModelConfig:
     r2: float = _spec(0.0, 0.0, 1e4, help="R2 penalty weight gamma on fake data (0 = off)")
     gp_weight: float = _spec(10.0, 0.0, 1e4, help="WGAN-GP gradient penalty weight")
     pack: int = _spec(1, 1, 16, help="PacGAN packing: samples the discriminator sees at once")
+    generator_norm: str = _spec("none", choices=GENERATOR_NORMS,
+                                help="GAN family: normalisation of the generator's hidden "
+                                "layers (batch = batch norm, as in PacGAN/ALI)")
+    discriminator: str = _spec("mlp", choices=DISCRIMINATORS,
+                               help="GAN family: discriminator layers, an MLP with the "
+                               "activation above or maxout units (PacGAN/ALI)")
+    maxout_pieces: int = _spec(5, 2, 16, help="affine pieces per maxout unit")
+    discriminator_width: int = _spec(0, 0, 4096, help="discriminator units per hidden layer "
+                                     "(0 = width)")
+    discriminator_depth: int = _spec(-1, -1, 16, help="discriminator hidden layers "
+                                     "(-1 = depth)")
     ratio_loss: str = _spec("logistic", choices=RATIO_LOSSES,
                             help="density-ratio loss: logistic, uLSIF least squares, NWJ or DV bound")
     reference: str = _spec("gaussian", choices="references",
-                           help="reference density q of the density-ratio estimator (a preset)")
+                           help="reference density q of the density-ratio estimator: a preset "
+                           "with a density, or drawn (a drawing file, see reference_path)")
+    reference_path: str = _spec("", help="with reference = drawn: the drawing file (.npz) "
+                                "that is q, saved by the app's Draw mode")
     updates: str = _spec("alternating", choices=UPDATES,
                          help="Dirac-GAN: players step one after the other, or both at once")
     regularizer: str = _spec("none", choices=REGULARIZERS,
@@ -154,7 +172,7 @@ def allowed_choices(choices) -> list[str]:
     if choices == "losses":
         from advplay.core.losses import LOSSES as registry
     elif choices == "references":
-        return list(_density_presets())
+        return [*_density_presets(), "drawn"]
     elif choices == "activations":
         from advplay.core.nets import ACTIVATIONS as registry
     else:
@@ -168,6 +186,10 @@ def _check_value(key: str, value, f: dataclasses.Field):
         allowed = allowed_choices(meta["choices"])
         if value not in allowed:
             raise ConfigError(key, value, f"must be one of {', '.join(allowed)}")
+        return value
+    if f.type in ("str", str):
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise ConfigError(key, value, f"must be text of at most {MAX_TEXT} characters")
         return value
     kind = f.type if isinstance(f.type, type) else {"int": int, "float": float}[f.type]
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -15,6 +15,10 @@ Format ``advplay-experiment``, version 1: a ZIP archive holding
     histories, latest losses and metrics
 ``drawing.npz`` (optional)
     the drawn target, in the drawing format of :mod:`advplay.core.drawn`
+``reference.npz`` (optional)
+    the drawn reference q of a density-ratio run (``model.reference = "drawn"``), same format.
+    Opening the file unpacks it to ``<data folder>/references/<content hash>.npz`` and points
+    ``model.reference_path`` there, so the run opens even where the original file is gone.
 
 Nothing in an experiment file is executed. Every problem (not a ZIP, a foreign archive, a
 newer version, missing or oversized members, weights that do not fit the config) raises
@@ -24,6 +28,7 @@ newer version, missing or oversized members, weights that do not fit the config)
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -37,8 +42,9 @@ import numpy as np
 import torch
 
 from advplay.core.config import Config, config_from_dict, dump_config
-from advplay.core.drawn import DrawnTarget, check_drawing
+from advplay.core.drawn import DrawnTarget, check_drawing, save_drawing
 from advplay.core.errors import ConfigError
+from advplay.core.paths import data_folder
 from advplay.core.session import Session
 
 FORMAT = "advplay-experiment"
@@ -47,6 +53,7 @@ SUFFIX = ".advplay"
 #: refuse archives whose members would unpack larger than this (a ZIP bomb stays a small file)
 MAX_MEMBER_BYTES = 256 << 20
 REQUIRED = ("manifest.json", "config.toml", "state.pt", "state.json")
+OPTIONAL = ("drawing.npz", "reference.npz")
 
 
 @dataclass
@@ -94,6 +101,9 @@ def save_experiment(path: str | Path, session: Session, drawing=None) -> None:
     }
     if drawing is not None:
         members["drawing.npz"] = _drawing_bytes(*drawing)
+    reference = getattr(session.model, "reference", None)
+    if isinstance(reference, DrawnTarget):
+        members["reference.npz"] = _drawing_bytes(reference.density, reference.bounds)
     _write_atomically(path, members)
 
 
@@ -110,6 +120,14 @@ def load_experiment(path: str | Path) -> Experiment:
                           f"reads versions 1 to {VERSION}: update advplay to open it")
     drawing = _read_drawing(members["drawing.npz"], where) if "drawing.npz" in members else None
     config = _read_config(members["config.toml"], where, drawing is not None)
+    if "reference.npz" in members:
+        reference = _read_drawing(members["reference.npz"], where)
+        try:
+            unpacked = _unpack_reference(*reference)
+        except OSError as error:
+            raise ConfigError("experiment", where, "has a reference drawing that cannot be "
+                              f"unpacked to the data folder ({error})") from None
+        config = config.replace({"model.reference_path": str(unpacked)})
     state = _json(members["state.json"], where, "state.json")
     if not isinstance(state, dict):
         raise ConfigError("experiment", where, "has a damaged state.json")
@@ -154,7 +172,7 @@ def _read_members(path: Path) -> dict[str, bytes]:
             if missing:
                 raise ConfigError("experiment", where, "is not an advplay experiment (it lacks "
                                   f"{', '.join(missing)})")
-            wanted = [name for name in (*REQUIRED, "drawing.npz") if name in infos]
+            wanted = [name for name in (*REQUIRED, *OPTIONAL) if name in infos]
             for name in wanted:
                 if infos[name].file_size > MAX_MEMBER_BYTES:
                     raise ConfigError("experiment", where, f"is too large to open ({name} unpacks "
@@ -193,6 +211,17 @@ def _drawing_bytes(density, bounds) -> bytes:
     np.savez_compressed(stream, density=np.asarray(density, dtype=np.float32),
                         bounds=np.asarray(bounds, dtype=np.float64))
     return stream.getvalue()
+
+
+def _unpack_reference(density: np.ndarray, bounds: tuple) -> Path:
+    """Write a reference drawing to the data folder, named by its content; its path."""
+    digest = hashlib.sha256(np.ascontiguousarray(density, dtype=np.float32).tobytes()
+                            + np.asarray(bounds, dtype=np.float64).tobytes()).hexdigest()[:16]
+    path = data_folder() / "references" / f"{digest}.npz"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_drawing(path, density, bounds)
+    return path
 
 
 def _read_drawing(data: bytes, where: str) -> tuple[np.ndarray, tuple]:

@@ -119,8 +119,17 @@ RATIO_LOSSES: dict[str, RatioLoss] = {
 # ----------------------------------------------------------------------------- the truth
 
 
-def reference_target(name: str) -> Target:
-    """The reference q: preset ``name`` with its default parameters; it needs a density."""
+def reference_target(name: str, path: str = "") -> Target:
+    """The reference q: preset ``name`` with its default parameters, or with ``name = "drawn"``
+    the drawing saved at ``path``; it needs a density."""
+    if name == "drawn":
+        if not path:
+            raise ConfigError("model.reference_path", path, "must name the drawing file (.npz) "
+                              "that is q: save one from Draw mode, or choose a preset reference")
+        try:
+            return make_target("drawn", path=path)
+        except ConfigError as error:
+            raise ConfigError("model.reference_path", path, error.allowed) from None
     reference = make_target(name)
     if not reference.has_density:
         choices = ", ".join(allowed_choices("references"))
@@ -213,7 +222,7 @@ class DensityRatio:
                  target: Target | None = None):
         model, seed = config.model, config.train.seed
         self.device, self.noise, self.target = device, noise, target
-        self.reference = reference_target(model.reference)
+        self.reference = reference_target(model.reference, model.reference_path)
         self.ratio_loss = RATIO_LOSSES[model.ratio_loss]
         self.uses_bound = self.ratio_loss.bound is not None
         self.classifier = mlp(2, 1, model.width, model.depth, model.activation).to(device)
