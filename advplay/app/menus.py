@@ -1,4 +1,4 @@
-"""The main window's menu bar: File, Edit, Training, View, Help.
+"""The main window's menu bar: File, Edit, Training (with the Benchmarks panel), View, Help.
 
 Actions owned by other parts (files, exports, draw mode, transport) are gathered here; the
 View menu's layer toggles act on the data view directly.
@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from advplay.app.actions import make_action
+from advplay.app.benchmarks_panel import BenchmarksPanel
 
 #: data view layers in the View menu: (layer, label, shortcut, shown at start)
 LAYER_TOGGLES = (("contours", "&Contours", "C", True),
@@ -36,6 +37,13 @@ class WindowMenus(QObject):
         training = bar.addMenu("&Training")
         for action in window.transport.actions_for_menu():
             training.addAction(action)
+        training.addSeparator()
+        self.benchmarks = None
+        self.benchmarks_action = self._action(training, "Mode-collapse &benchmarks…", "Ctrl+B",
+                                              self.show_benchmarks)
+        self.benchmarks_action.setObjectName("actionBenchmarks")
+        self.benchmarks_action.setToolTip("This run's modes captured, high-quality samples and "
+                                          "reverse KL beside the PacGAN and VEEGAN tables")
         self._view_menu(bar.addMenu("&View"))
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
@@ -69,6 +77,23 @@ class WindowMenus(QObject):
         view.addSeparator()
         self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
                                        window.curves_view.set_log_scale, checkable=True)
+        view.addSeparator()
+        view.addAction(window.compare.action)
+        window.addAction(window.compare.action)
+
+    def show_benchmarks(self) -> None:
+        """Open (or raise) the Benchmarks panel; it follows the run while it is open."""
+        window = self.window
+        if self.benchmarks is None:
+            self.benchmarks = BenchmarksPanel(window)
+            window.snapshot_shown.connect(self._refresh_benchmarks)
+        self.benchmarks.show_snapshot(window.snapshot, window.config.target.name)
+        self.benchmarks.show()
+        self.benchmarks.raise_()
+
+    def _refresh_benchmarks(self, snapshot) -> None:
+        if self.benchmarks.isVisible():
+            self.benchmarks.show_snapshot(snapshot, self.window.config.target.name)
 
     def _action(self, menu, text, shortcut, slot, checkable=False) -> QAction:
         action = make_action(self.window, text, shortcut, checkable=checkable)
