@@ -1,6 +1,7 @@
 """Experiment files: exact round trips, continuing a run, and refusing every kind of bad file."""
 
 import io
+import os
 import json
 import pickle
 import zipfile
@@ -199,3 +200,18 @@ def test_shipped_examples_open_and_are_the_ones_the_script_writes():
         experiment = load_experiment(OUT / f"{name}.advplay")
         assert experiment.step == EXAMPLES[name][2]
         assert experiment.config.model.name == EXAMPLES[name][1].get("model.name", "gan")
+
+
+def test_saved_files_get_the_users_usual_permissions(tmp_path):
+    """Atomic saves go through a temporary file: it must not stay private (mkstemp's 0600)."""
+    from advplay.core.drawn import save_drawing
+
+    previous = os.umask(0o022)
+    try:
+        save_experiment(tmp_path / "run.advplay", Session(Config()))
+        save_drawing(tmp_path / "q.npz", np.ones((1, 4, 4)), (-1.0, 1.0, -1.0, 1.0))
+    finally:
+        os.umask(previous)
+    for name in ("run.advplay", "q.npz"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["q.npz", "run.advplay"]

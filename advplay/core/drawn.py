@@ -12,7 +12,6 @@ File format (``.npz``, written by :func:`save_drawing`): ``format = "advplay-dra
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from advplay.core.errors import ConfigError
+from advplay.core.paths import temporary_beside
 from advplay.core.targets.base import TARGETS, Bounds, Target
 
 MAX_CLASSES = 8
@@ -94,9 +94,9 @@ def save_drawing(path: str | Path, density: np.ndarray, bounds: Bounds) -> None:
     if density.ndim == 2:
         density = density[None]
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(suffix=".npz", dir=path.parent or ".")
+    temporary = temporary_beside(path)  # the user's usual permissions, unlike mkstemp's
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with open(temporary, "wb") as stream:
             np.savez_compressed(stream, format=np.array(FORMAT), version=np.array(VERSION),
                                 density=density, bounds=np.asarray(bounds, dtype=np.float64))
         os.replace(temporary, path)

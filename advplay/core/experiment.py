@@ -32,7 +32,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ import torch
 from advplay.core.config import Config, config_from_dict, dump_config
 from advplay.core.drawn import DrawnTarget, check_drawing, save_drawing
 from advplay.core.errors import ConfigError
-from advplay.core.paths import data_folder
+from advplay.core.paths import data_folder, temporary_beside
 from advplay.core.session import Session
 
 FORMAT = "advplay-experiment"
@@ -145,13 +144,12 @@ def load_experiment(path: str | Path) -> Experiment:
 
 
 def _write_atomically(path: Path, members: dict[str, bytes]) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(suffix=SUFFIX + ".part", dir=directory)
+        temporary = temporary_beside(path)  # the user's usual permissions, unlike mkstemp's
     except OSError as error:
         raise ConfigError("experiment", str(path), f"cannot be written ({error.strerror})") from None
     try:
-        with os.fdopen(handle, "wb") as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        with open(temporary, "wb") as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in members.items():
                 archive.writestr(name, data)
         os.replace(temporary, path)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
+
+from advplay.core.paths import temporary_beside
 
 #: format key -> what the user sees
 FORMATS = {"gif": "GIF", "mp4": "MP4 (H.264)", "webp": "WebP", "png": "PNG sequence"}
@@ -98,23 +99,6 @@ def atomic_path(path):
             os.replace(temporary, path)
     finally:
         remove_path(temporary)
-
-
-def temporary_beside(path: Path, folder: bool = False) -> Path:
-    """A new hidden empty file (or folder) named after ``path``, in the same folder, so that
-    ``os.replace`` onto ``path`` is atomic. Made with the usual permissions (the umask's),
-    unlike ``tempfile``'s private ones, since it becomes the user's file."""
-    for _ in range(100):
-        candidate = path.parent / f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}"
-        try:
-            if folder:
-                os.mkdir(candidate)
-            else:
-                open(candidate, "xb").close()
-            return candidate
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
 
 
 def remove_path(path: Path) -> None:
