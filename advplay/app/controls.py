@@ -36,6 +36,8 @@ METHOD_OPTIONS = {
     "model.ratio_loss": ("ratio",), "model.reference": ("ratio",),
     "model.updates": ("dirac",), "model.regularizer": ("dirac",), "model.noise_std": ("dirac",),
 }
+#: other settings only some methods read (the GAN losses: not the ratio estimator, AVB or VAE)
+USED_BY = {"model.loss": ("gan", "cgan", "ali", "aae", "dirac")}
 #: fixed object names the tests and automation rely on (ARCHITECTURE.md)
 OBJECT_NAMES = {"model.name": "modelCombo", "model.loss": "lossCombo", "train.device": "deviceCombo"}
 
@@ -157,8 +159,8 @@ class ControlPanel(QWidget):
     def show_options_for(self, model: str) -> None:
         """Show the method options ``model`` uses, hide the rest (and the group if empty)."""
         shown = 0
-        for key, models in METHOD_OPTIONS.items():
+        for key, models in {**METHOD_OPTIONS, **USED_BY}.items():
             visible = model in models
             self._forms[key].setRowVisible(self.editors[key], visible)
-            shown += visible
+            shown += visible and key in METHOD_OPTIONS
         self._options_box.setVisible(shown > 0)

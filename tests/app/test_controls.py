@@ -28,3 +28,16 @@ def test_every_option_has_a_tooltip_naming_its_key(qtbot):
     qtbot.addWidget(panel)
     for key in METHOD_OPTIONS:
         assert key in panel.editors[key].toolTip()
+
+
+def test_the_loss_shows_only_for_methods_that_play_a_gan_game(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.set_config(Config())
+    loss = panel.editors["model.loss"]
+    shown = {model: (panel.show_options_for(model), panel._forms["model.loss"].isRowVisible(loss))[1]
+             for model in ("gan", "cgan", "ali", "aae", "dirac", "ratio", "avb", "vae")}
+    assert shown == {"gan": True, "cgan": True, "ali": True, "aae": True, "dirac": True,
+                     "ratio": False, "avb": False, "vae": False}
+    panel.show_options_for("vae")
+    assert not panel._options_box.isVisibleTo(panel)  # nothing of its own, no empty group
