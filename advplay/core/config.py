@@ -31,6 +31,7 @@ RATIO_LOSSES = ("logistic", "ulsif", "nwj", "dv")
 UPDATES = ("alternating", "simultaneous")
 REGULARIZERS = ("none", "r1", "gp", "instance_noise")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+LR_SCHEDULES = ("constant", "cosine", "linear")
 DEVICES = ("cpu", "cuda", "mps", "auto")
 GENERATOR_NORMS = ("none", "batch")
 DISCRIMINATORS = ("mlp", "maxout")
@@ -102,6 +103,11 @@ class TrainConfig:
     seed: int = _spec(0, 0, 2**63 - 1, help="random seed; same seed, same run on CPU")
     device: str = _spec("cpu", choices=DEVICES, help="where to train: cpu, cuda, mps or auto")
     metrics_every: int = _spec(100, 1, 10**9, help="steps between metric evaluations")
+    ema: float = _spec(0.0, 0.0, 0.99999, help="decay of a moving average of G's weights that "
+                       "views, metrics and samples use (GAN family; 0 = off, 0.999 typical)")
+    lr_schedule: str = _spec("constant", choices=LR_SCHEDULES,
+                             help="learning-rate decay over train.steps (GAN family): constant, "
+                                  "cosine or linear, both down to 0 at the last step")
 
 
 #: train/model keys that may change while training; everything else needs a new model
@@ -109,7 +115,7 @@ ON_THE_FLY = {
     "model.loss", "model.r1", "model.r2", "model.gp_weight", "model.updates",
     "model.regularizer", "model.noise_std",
     "train.lr_d", "train.lr_g", "train.beta1", "train.beta2", "train.batch_size",
-    "train.d_steps", "train.g_steps", "train.steps", "train.metrics_every",
+    "train.d_steps", "train.g_steps", "train.steps", "train.metrics_every", "train.lr_schedule",
 }
 
 

@@ -211,11 +211,13 @@ class ConditionalGAN(GAN):
         with two reductions and a host read on the CPU every call."""
         return self._one_hots[labels]
 
-    def _generate(self, z: Tensor, labels: Tensor | None) -> Tensor:
-        """G(z | y): the one-hot label appended to the noise; (n, 2)."""
+    def _generate(self, z: Tensor, labels: Tensor | None, network=None) -> Tensor:
+        """G(z | y) by ``network`` (default: the trained G): the one-hot label appended to the
+        noise; (n, 2)."""
         if labels is None:
             labels = self.spread_labels(len(z))
-        return self.generator(torch.cat([z, self._one_hot(labels)], dim=1))
+        network = self.generator if network is None else network
+        return network(torch.cat([z, self._one_hot(labels)], dim=1))
 
     def _critic(self, packed: Tensor, labels: Tensor | None) -> Tensor:
         """D(x_1, y_1, ..., x_m, y_m): each packed sample followed by its one-hot label."""
@@ -245,8 +247,9 @@ class ConditionalGAN(GAN):
 
     @torch.no_grad()
     def generate(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
-        """G(z | y) for ``labels`` (n,), by default the fixed spread over p(y)."""
-        return self._generate(z, labels)
+        """G(z | y) for ``labels`` (n,), by default the fixed spread over p(y); by the
+        moving average of G when one is kept."""
+        return self._generate(z, labels, self.sampler)
 
     # ----------------------------------------------------------------- views and metrics
 

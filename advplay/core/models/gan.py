@@ -26,6 +26,11 @@ With packing,
   slots it can take -- the push each sample gets in training, where its pack-mates are other
   fakes, made deterministic.
 
+**Schedules** (``advplay.core.schedules``). ``train.lr_schedule`` decays both learning rates
+over ``train.steps`` iterations (cosine or linear); ``train.ema > 0`` keeps a moving average
+of G's weights, updated after every iteration that moves G, and that average is what views,
+metrics and samples draw from (``sampler``); training itself always uses G.
+
 Frame extras: ``optimal_discriminator`` (H, W), D*(x) = p(x) / (p(x) + q_G(x)) for the current
 generator where the target density is known (see ``advplay.core.optimal``).
 """
@@ -43,6 +48,7 @@ from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
 from advplay.core.nets import mlp
 from advplay.core.optimal import optimal_discriminator
+from advplay.core.schedules import averaged_copy, ema_update, lr_factor
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
 from advplay.core.views import grid_axes
@@ -88,6 +94,10 @@ class GAN:
         self._d_params = list(self.discriminator.parameters())
         self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)
         self.opt_g = make_optimizer(self._g_params, config.train.lr_g, config.train)
+        self.iteration = 0  # iterations trained: the learning-rate schedule's clock
+        self.generator_ema = averaged_copy(self.generator) if config.train.ema > 0 else None
+        if self.generator_ema is not None:  # frames render from copies of it too
+            self.networks = (*type(self).networks, "generator_ema")
         self.apply(config)
 
     def apply(self, config: Config) -> None:
@@ -98,6 +108,29 @@ class GAN:
         self.d_steps, self.g_steps = config.train.d_steps, config.train.g_steps
         set_hyperparameters(self.opt_d, config.train.lr_d, config.train)
         set_hyperparameters(self.opt_g, config.train.lr_g, config.train)
+        self.lr_d, self.lr_g, self.ema = config.train.lr_d, config.train.lr_g, config.train.ema
+        self.lr_schedule, self.total_steps = config.train.lr_schedule, config.train.steps
+        self._schedule_rates()
+
+    def _schedule_rates(self) -> None:
+        """Set both optimisers' learning rates for the current iteration of the schedule."""
+        factor = lr_factor(self.lr_schedule, self.iteration, self.total_steps)
+        for optimizer, rate in ((self.opt_d, self.lr_d), (self.opt_g, self.lr_g)):
+            for group in optimizer.param_groups:
+                group["lr"] = rate * factor
+
+    def extra_state(self) -> dict:
+        """The schedule's clock (the EMA generator is saved with the other networks)."""
+        return {"iteration": self.iteration}
+
+    def load_extra_state(self, state: dict) -> None:
+        self.iteration = int(state["iteration"])
+        self._schedule_rates()
+
+    @property
+    def sampler(self) -> torch.nn.Module:
+        """The generator that views, metrics and samples use: G's moving average if kept."""
+        return self.generator if self.generator_ema is None else self.generator_ema
 
     def set_target(self, target: Target) -> None:
         """Train toward ``target`` from now on (a drawing was edited): the overlay follows it."""
@@ -117,9 +150,10 @@ class GAN:
         """Half-width of the latent region shown by the manifold view."""
         return 1.0 if self.latent_prior == "uniform" else 2.5
 
-    def _generate(self, z: Tensor, labels: Tensor | None) -> Tensor:
-        """G(z), shape (n, 2); ``labels`` (n,) are for conditional subclasses."""
-        return self.generator(z)
+    def _generate(self, z: Tensor, labels: Tensor | None, network=None) -> Tensor:
+        """G(z), shape (n, 2), by ``network`` (default: the trained G); ``labels`` (n,) are
+        for conditional subclasses."""
+        return (self.generator if network is None else network)(z)
 
     def _critic(self, packed: Tensor, labels: Tensor | None) -> Tensor:
         """D's logits (n,) for packs (n, 2m) of samples side by side; ``labels`` (n, m) or None."""
@@ -135,6 +169,8 @@ class GAN:
         left out of ``players`` does not move and reports NaN.
         """
         loss_d = loss_g = None
+        if self.lr_schedule != "constant":
+            self._schedule_rates()
         if "d" in players:
             for _ in range(self.d_steps):
                 loss_d = self._discriminator_update(*self._real_packs(real_batch, batch_size),
@@ -142,6 +178,9 @@ class GAN:
         if "g" in players:
             for _ in range(self.g_steps):
                 loss_g = self._generator_update(batch_size)
+        if self.generator_ema is not None and "g" in players:
+            ema_update(self.generator_ema, self.generator, self.ema)
+        self.iteration += 1
         if loss_d is None or loss_g is None:  # a one-player step: the other reports NaN
             missing = torch.full((), math.nan, device=self.device)
             return (missing if loss_d is None else loss_d), (missing if loss_g is None else loss_g)
@@ -270,7 +309,7 @@ class GAN:
 
     @torch.no_grad()
     def generate(self, z: Tensor) -> Tensor:
-        return self._generate(z, None)
+        return self._generate(z, None, self.sampler)
 
     def fake_gradients(self, z: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Fake samples G(z) and the gradient of each one's generator loss w.r.t. itself.
@@ -280,7 +319,7 @@ class GAN:
         the n cyclic packs and dividing by m averages each fake's gradient over its m slots.
         """
         with torch.no_grad():
-            fake = self._generate(z, labels)  # (n, 2)
+            fake = self._generate(z, labels, self.sampler)  # (n, 2)
         fake.requires_grad_(True)
         packed, pack_labels = self._cyclic_packs(fake, labels)
         loss = self.loss.generator(self._critic(packed, pack_labels)) * (len(z) / self.pack)
