@@ -15,6 +15,7 @@ import pyqtgraph as pg
 
 from advplay.app.plot_style import cache_axes
 from advplay.app.point_cloud import PointCloudItem
+from advplay.app.surface_names import surface_names
 from PySide6 import QtCore, QtGui
 
 from advplay.core.views import grid_axes
@@ -326,7 +327,8 @@ class DataView(pg.GraphicsLayoutWidget):
         values, style = self._surface_values()
         self.surface_image.setImage(values, autoLevels=False, levels=style["levels"])
         # The colour bar's axes redraw from scratch on any set call: only touch them on change.
-        bar = (tuple(style["levels"]), "D logit" if self._surface == "logit" else "D(x)")
+        names = surface_names(self._snapshot.model)
+        bar = (tuple(style["levels"]), names.logit if self._surface == "logit" else names.output)
         if bar != self._color_bar_state:
             self._color_bar_state = bar
             self.color_bar.setLevels(bar[0])
@@ -359,8 +361,9 @@ class DataView(pg.GraphicsLayoutWidget):
         boundary = style["boundary"]
         _set_segments(self.boundary_line, np.empty((0, 2)) if boundary is None
                       else contour_segments(values, xs, ys, boundary))
-        quantity = "logit" if self._surface == "logit" else "D"
-        name = "no boundary (critic)" if boundary is None else f"{quantity} = {boundary:g}"
+        names = surface_names(self._snapshot.model)
+        quantity = "logit" if self._surface == "logit" else names.quantity
+        name = names.no_boundary if boundary is None else f"{quantity} = {boundary:g}"
         label = self.legend.getLabel(self.boundary_line)
         if label is not None and label.text != name:
             label.setText(name)

@@ -270,6 +270,23 @@ def test_decision_boundary_follows_the_loss(data_view, loss, surface, label, lev
         assert xs is None or len(xs) == 0
 
 
+@pytest.mark.parametrize("model, bar, legend", [
+    ("avb", "rate, E T (nats)", "no boundary (rate)"),
+    ("vae", "rate (nats)", "no boundary (rate)"),
+    ("ratio", "log r(x)", "log r = 0"),
+    ("ali", "D(x, E(x))", "D = 0.5"),
+])
+def test_the_surface_is_labelled_as_what_the_method_shows(data_view, model, bar, legend):
+    changes = {"model.name": model, "model.width": 16, "model.depth": 1}
+    if model == "ratio":
+        changes["target.name"] = "gaussian"
+    session = Session(Config().replace(changes))
+    session.step(2)
+    data_view.show_snapshot(session.snapshot())
+    assert data_view.color_bar.getAxis("left").labelText == bar
+    assert data_view.legend.getLabel(data_view.boundary_line).text == legend
+
+
 def test_an_untrained_session_snapshot_draws(data_view, curves_view):
     first = Session(Config()).snapshot()  # step 0: empty loss history, NaN losses
     data_view.show_snapshot(first)
