@@ -24,6 +24,8 @@ distributions agree, so E and G invert each other (Donahue et al. 2017).
   for the role swapped: minimax gives the lecture's objective, non-saturating (the default)
   BiGAN's "inverted labels" trick, least squares the target 0 for encoder pairs.
 * R1/R2 and WGAN-GP act on D's (x, z) input, as a GAN's act on x.
+* G and D follow the GAN's architecture options (``generator_norm``, ``discriminator``,
+  maxout as in the PacGAN/ALI 2D experiments; ``advplay.core.nets``); E is always an MLP.
 * Players: ``"d"`` updates D (``d_steps`` times), ``"g"`` updates G and E together
   (``g_steps`` times), on fresh real and prior batches.
 
@@ -54,7 +56,8 @@ from advplay.core.losses import LOSSES
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.models.encoding import (LOG_VARIANCE_LIMITS, EncoderModel,
                                           critic_update, step_on)
-from advplay.core.nets import mlp
+from advplay.core.nets import (discriminator_network, generator_network, has_batch_norm, mlp,
+                                training_mode)
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
 
@@ -86,8 +89,11 @@ class ALI(EncoderModel):
         model, d = config.model, config.model.latent_dim
         self.encoder_noise_dim = d
         self.encoder = mlp(2, 2 * d, model.width, model.depth, model.activation).to(device)
-        self.generator = mlp(d, 2, model.width, model.depth, model.activation).to(device)
-        self.discriminator = mlp(2 + d, 1, model.width, model.depth, model.activation).to(device)
+        self.generator = generator_network(model, d).to(device)
+        self.discriminator = discriminator_network(model, 2 + d).to(device)
+        # batch-normalised networks rest in evaluation mode (see nets.training_mode)
+        self._mode_switched = [net for net in (self.generator, self.discriminator)
+                               if has_batch_norm(net.eval())]
         self._d_params = list(self.discriminator.parameters())
         self._g_params = list(self.generator.parameters()) + list(self.encoder.parameters())
         self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)
@@ -129,12 +135,13 @@ class ALI(EncoderModel):
         """``d_steps`` updates of D, then ``g_steps`` of G and E; (d, g) losses, detached,
         NaN for a player left out of ``players`` (no host sync)."""
         loss_d = loss_g = None
-        if "d" in players:
-            for _ in range(self.d_steps):
-                loss_d = self._discriminator_update(real_batch(batch_size), batch_size)
-        if "g" in players:
-            for _ in range(self.g_steps):
-                loss_g = self._generator_update(real_batch(batch_size), batch_size)
+        with training_mode(self._mode_switched):
+            if "d" in players:
+                for _ in range(self.d_steps):
+                    loss_d = self._discriminator_update(real_batch(batch_size), batch_size)
+            if "g" in players:
+                for _ in range(self.g_steps):
+                    loss_g = self._generator_update(real_batch(batch_size), batch_size)
         missing = torch.full((), math.nan, device=self.device)
         return (missing if loss_d is None else loss_d), (missing if loss_g is None else loss_g)
 

@@ -90,10 +90,13 @@ def view_copy(model):
 
 @torch.no_grad()
 def sync_view(model, clone) -> None:
-    """Bring ``clone`` (from :func:`view_copy`) up to date: weights copied, settings shared."""
+    """Bring ``clone`` (from :func:`view_copy`) up to date: weights and buffers (batch norm's
+    running statistics) copied, settings shared."""
     for name, value in vars(model).items():
         if name in model.networks:
-            for mine, theirs in zip(getattr(clone, name).parameters(), value.parameters()):
+            network = getattr(clone, name)
+            for mine, theirs in zip([*network.parameters(), *network.buffers()],
+                                    [*value.parameters(), *value.buffers()]):
                 mine.copy_(theirs)
         else:
             setattr(clone, name, value)

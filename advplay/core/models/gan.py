@@ -26,6 +26,12 @@ With packing,
   slots it can take -- the push each sample gets in training, where its pack-mates are other
   fakes, made deterministic.
 
+**Architectures.** ``model.generator_norm = "batch"`` puts batch norm before each hidden
+activation of G and ``model.discriminator = "maxout"`` builds D from maxout units, as in the
+PacGAN/ALI 2D experiments (``advplay.core.nets``). A batch-normalised G trains on batch
+statistics and is drawn, scored and sampled with its running statistics (evaluation mode),
+as the PacGAN code does; views and metrics then never change the running statistics.
+
 **Schedules** (``advplay.core.schedules``). ``train.lr_schedule`` decays both learning rates
 over ``train.steps`` iterations (cosine or linear); ``train.ema > 0`` keeps a moving average
 of G's weights, updated after every iteration that moves G, and that average is what views,
@@ -46,7 +52,8 @@ from advplay.core.config import Config
 from advplay.core.losses import LOSSES, wasserstein_gradient_penalty
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
-from advplay.core.nets import mlp
+from advplay.core.nets import (discriminator_network, generator_network, has_batch_norm,
+                                training_mode)
 from advplay.core.optimal import optimal_discriminator
 from advplay.core.schedules import averaged_copy, ema_update, lr_factor
 from advplay.core.snapshot import frozen_array
@@ -86,10 +93,11 @@ class GAN:
         self.latent_dim = model.latent_dim
         self.latent_prior = model.latent_prior
         extra = self.condition_size
-        self.generator = mlp(model.latent_dim + extra, 2, model.width, model.depth,
-                             model.activation).to(device)
-        self.discriminator = mlp((2 + extra) * self.pack, 1, model.width, model.depth,
-                                 model.activation).to(device)
+        self.generator = generator_network(model, model.latent_dim + extra).to(device)
+        self.discriminator = discriminator_network(model, (2 + extra) * self.pack).to(device)
+        # batch-normalised networks rest in evaluation mode (see nets.training_mode)
+        self._mode_switched = [net for net in (self.generator, self.discriminator)
+                               if has_batch_norm(net.eval())]
         self._g_params = list(self.generator.parameters())
         self._d_params = list(self.discriminator.parameters())
         self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)
@@ -171,13 +179,14 @@ class GAN:
         loss_d = loss_g = None
         if self.lr_schedule != "constant":
             self._schedule_rates()
-        if "d" in players:
-            for _ in range(self.d_steps):
-                loss_d = self._discriminator_update(*self._real_packs(real_batch, batch_size),
-                                                    batch_size)
-        if "g" in players:
-            for _ in range(self.g_steps):
-                loss_g = self._generator_update(batch_size)
+        with training_mode(self._mode_switched):
+            if "d" in players:
+                for _ in range(self.d_steps):
+                    loss_d = self._discriminator_update(
+                        *self._real_packs(real_batch, batch_size), batch_size)
+            if "g" in players:
+                for _ in range(self.g_steps):
+                    loss_g = self._generator_update(batch_size)
         if self.generator_ema is not None and "g" in players:
             ema_update(self.generator_ema, self.generator, self.ema)
         self.iteration += 1
