@@ -57,13 +57,37 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("presets", help="list targets, models and losses")
 
     bench = commands.add_parser("bench", help="run a benchmark; the last line printed is JSON")
-    bench.add_argument("name", choices=["speed", "gui", "export", "soak"],
+    bench.add_argument("name", choices=["speed", "gui", "export", "soak", "modes"],
                        help="speed: session vs a plain PyTorch loop; gui: window vs headless; "
-                       "export: GIF and MP4 export time and memory")
+                       "export: GIF and MP4 export time and memory; soak: memory over a long "
+                       "run; modes: mode collapse on ring8/grid25 beside the published tables")
     bench.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
     bench.add_argument("--threads", type=int, default=None,
                        help="torch threads for the speed benchmark (default: torch's choice)")
+    modes = bench.add_argument_group("modes options")
+    modes.add_argument("--target", help="ring8 (default) or grid25")
+    modes.add_argument("--model", action="append", metavar="NAME|FILE",
+                       help="a preset (e.g. gan-pacgan, pacgan2, gan-veegan) or a TOML config; "
+                       "repeat or separate by commas (default: every preset for the target)")
+    modes.add_argument("--seeds", type=int, help="seeds per model (default 3; 2 with --quick)")
+    modes.add_argument("--steps", type=int, help="iterations per seed (default: each config's "
+                       "train.steps; 20 with --quick)")
+    modes.add_argument("--jobs", type=int, help="processes at once (default: the cores)")
     return parser
+
+
+MODES_OPTIONS = {"target": "target", "model": "models", "seeds": "seeds", "steps": "steps",
+                 "jobs": "jobs"}
+
+
+def _bench_options(args) -> dict:
+    """The options of ``bench modes`` that were given; ConfigError if given to another bench."""
+    given = {key: getattr(args, option) for option, key in MODES_OPTIONS.items()
+             if getattr(args, option) is not None}
+    if given and args.name != "modes":
+        option = next(option for option in MODES_OPTIONS if getattr(args, option) is not None)
+        raise ConfigError(f"--{option}", getattr(args, option), "applies to bench modes only")
+    return given
 
 
 def _add_look_options(command) -> None:
@@ -89,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from advplay.bench import run_benchmark
 
-            return run_benchmark(args.name, quick=args.quick, threads=args.threads)
+            return run_benchmark(args.name, quick=args.quick, threads=args.threads,
+                                 **_bench_options(args))
         from advplay.app import launch
 
         return launch(quit_after=args.quit_after, play=args.play, screenshot=args.screenshot)
