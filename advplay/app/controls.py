@@ -113,7 +113,8 @@ class ControlPanel(QWidget):
                 form.addRow(self._label(key), self._make_editor(key, *specs[key]))
                 self._forms[key] = form
             layout.addWidget(box)
-        self._options_box = box  # the last group: method options
+            if title == "Method options":
+                self._options_box = box
         layout.addStretch(1)
 
     def _label(self, key: str) -> str:
