@@ -42,7 +42,8 @@ def test_defaults_build_the_networks_of_before():
 def test_pacgan_options_build_batch_norm_and_maxout_layers():
     model = Config().replace(PACGAN_LIKE).model
     generator = generator_network(model, 2)
-    assert [type(layer) for layer in generator] == [nn.Linear, nn.BatchNorm1d, nn.ReLU] * 2 + [nn.Linear]
+    hidden = [nn.Linear, nn.BatchNorm1d, nn.ReLU]
+    assert [type(layer) for layer in generator] == hidden * 2 + [nn.Linear]
     assert generator[0].bias is None  # batch norm's shift replaces it
     discriminator = discriminator_network(model, 4)
     assert [type(layer) for layer in discriminator] == [Maxout] * 3 + [nn.Linear]
@@ -56,7 +57,8 @@ def test_maxout_takes_the_largest_of_its_pieces():
         layer.linear.weight.copy_(torch.tensor([[1.0], [-1.0], [0.0], [2.0], [0.5], [-2.0]]))
         layer.linear.bias.zero_()
     x = torch.tensor([[1.0], [-1.0]])
-    expected = torch.tensor([[1.0, 2.0], [1.0, 2.0]])  # unit 0: max(x, -x, 0); unit 1: max(2x, x/2, -2x)
+    # unit 0: max(x, -x, 0); unit 1: max(2x, x/2, -2x)
+    expected = torch.tensor([[1.0, 2.0], [1.0, 2.0]])
     torch.testing.assert_close(layer(x), expected)
 
 

@@ -70,7 +70,8 @@ class Summary:
 
 def preset_names(target: str) -> list[str]:
     """The presets for ``target`` (``<target>-<name>.toml`` in resources/examples), in order."""
-    names = sorted(path.stem.removeprefix(f"{target}-") for path in PRESETS.glob(f"{target}-*.toml"))
+    paths = PRESETS.glob(f"{target}-*.toml")
+    names = sorted(path.stem.removeprefix(f"{target}-") for path in paths)
     first = [name for name in PREFERRED if name in names]
     return first + [name for name in names if name not in first]
 

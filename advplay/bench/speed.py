@@ -96,7 +96,8 @@ def measure(width: int, batch: int, steps: int, rounds: int, device: str = "cpu"
                                "train.device": device})
     where = resolve_device(device)
     runners = {"plain": plain_loop(config, where)}
-    runners.update({name: Session(config.replace(changes)).step for name, changes in models.items()})
+    for name, changes in models.items():
+        runners[name] = Session(config.replace(changes)).step
     for run in runners.values():  # warm up allocators, caches and kernels
         run(max(2, steps // 5))
     rates: dict[str, list[float]] = {name: [] for name in runners}
@@ -130,7 +131,8 @@ def _print_table(results: dict[str, dict]) -> None:
     for name in columns[0]["models"]:
         cells = [row["models"][name] for row in columns]
         print("  " + f"{name:<14}" + "".join(
-            f"{cell['steps_per_s']:>10.1f} steps/s {cell['ratio_vs_plain']:5.2f}x " for cell in cells))
+            f"{cell['steps_per_s']:>10.1f} steps/s {cell['ratio_vs_plain']:5.2f}x "
+            for cell in cells))
 
 
 def main(quick: bool = False) -> int:
