@@ -35,6 +35,8 @@ VALUE_METRICS = {"elbo": ("ELBO", (57, 255, 120)), "elbo_vae": ("ELBO of the VAE
                  "kl_true": ("true KL", (235, 235, 235))}
 #: metrics that describe the target or the measurement rather than the generator
 CONSTANT_METRICS = ("n_modes", "grid_size")
+#: curve labels per line of a plot title (the side pane is narrow)
+TITLE_ENTRIES = 3
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
@@ -199,9 +201,10 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def _set_title(self, plot, title: str, entries) -> None:
         """A title that doubles as the legend: the name, then each curve's label in its colour."""
-        legend = "&nbsp;&nbsp;".join(
-            f"<span style='color:{_css(color)}'>\u2501 {html.escape(label)}</span>"
-            for label, color in entries)
+        spans = [f"<span style='color:{_css(color)}'>\u2501 {html.escape(label)}</span>"
+                 for label, color in entries]
+        rows = [spans[start:start + TITLE_ENTRIES] for start in range(0, len(spans), TITLE_ENTRIES)]
+        legend = "<br>".join("&nbsp;&nbsp;".join(row) for row in rows)  # narrow panes: wrap
         text = f"<span style='color:#bbb'>{title}</span>&nbsp;&nbsp;&nbsp;{legend}"
         if self._titles.get(title) != text:
             self._titles[title] = text

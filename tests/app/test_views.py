@@ -413,3 +413,14 @@ def test_point_cloud_takes_points_and_clears(qtbot):
     assert list(cloud.labels) == [0, 1]
     cloud.setData([], [])  # an empty cloud without labels must not raise
     assert len(cloud.getData()[0]) == 0 and cloud.boundingRect().isNull()
+
+
+def test_plot_titles_wrap_after_three_curves(curves_view):
+    session = Session(Config().replace({"model.name": "avb", "model.width": 16, "model.depth": 1}))
+    session.step(2)
+    curves_view.show_snapshot(session.snapshot())
+    titles = curves_view._titles
+    assert "<br>" not in titles["losses"]
+    long_titles = [text for text in titles.values() if text.count("\u2501") > 3]
+    assert long_titles and all(text.count("<br>") == (text.count("\u2501") - 1) // 3
+                               for text in long_titles)
