@@ -2,11 +2,12 @@
 
 Animations are made from the window's snapshot history (the whole run, or the range marked
 on the timeline) by :class:`~advplay.app.export_dialog.ExportDialog`; images are the data view
-as it looks now, as a PNG at twice its size or an SVG.
+as it looks now (both data views while comparing), as a PNG at twice its size or an SVG.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -41,22 +42,32 @@ class ExportActions(QObject):
 
     def _name(self, suffix: str) -> str:
         config = self.window.config
-        return str(Path.home() / f"{config.target.name}-{config.model.name}{suffix}")
+        what = "compare" if self.window.compare.active else config.model.name
+        return str(Path.home() / f"{config.target.name}-{what}{suffix}")
 
     def export_animation(self) -> ExportDialog | None:
-        """Open the export dialog on the kept frames; None (and a message) if there are none."""
-        window = self.window
-        if len(window.history) < 2:
+        """Open the export dialog on the kept frames; None (and a message) if there are none.
+
+        While comparing, the frames are both runs' paired by step, shown side by side.
+        """
+        window, compare = self.window, self.window.compare
+        frames = compare.frames() if compare.active else window.history
+        if len(frames) < 2:
             window.show_error("Nothing to export yet: train a little first (the animation is "
                               "made of the frames the timeline keeps).")
             return None
         state = ViewState.from_views(window.data_view, window.curves_view,
                                      window.target_log_density)
-        self.dialog = ExportDialog(window.history, window.timeline.slider.value(), window,
+        if compare.active:
+            state = dataclasses.replace(state, titles=compare.titles)
+        last = len(frames) - 1  # pairs are a prefix of the window's history
+        self.dialog = ExportDialog(frames, min(window.timeline.slider.value(), last), window,
                                    view_state=state, path=self._name(".gif"))
+        if compare.active:
+            compare.offer_layout(self.dialog)
         marked = window.timeline.range_indices()
         if marked is not None:
-            self.dialog.set_range(*marked)
+            self.dialog.set_range(*(min(index, last) for index in marked))
         self.dialog.exported.connect(
             lambda path: window.statusBar().showMessage(f"Exported {path}", 8000))
         self.dialog.failed.connect(window.show_error)
@@ -71,7 +82,9 @@ class ExportActions(QObject):
 
     def export_image(self, path) -> Path | None:
         try:
-            written = export_image(self.window.data_view, path, scale=2)
+            compare = self.window.compare
+            view = compare.image_widget() if compare.active else self.window.data_view
+            written = export_image(view, path, scale=2)
         except ExportError as error:
             self.window.show_error(str(error))
             return None

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QS
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from advplay.app.client import WorkerClient
+from advplay.app.compare import CompareMode
 from advplay.app.controls import ControlPanel
 from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode, ask_reference_drawing
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.files = ExperimentFiles(self)
         self.exports = ExportActions(self)
         self._build_timeline()
+        self.compare = CompareMode(self)
         self.menus = WindowMenus(self)
         self.client.snapshot_received.connect(self._on_snapshot)
         self.client.error_reported.connect(self.show_error)
@@ -98,7 +100,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.explanation)
         self.stack = QStackedWidget()  # the data view, or the drawing canvas in draw mode
         self.stack.addWidget(self.data_view)
-        column.addWidget(self.stack, 1)
+        self.data_row = QSplitter(Qt.Orientation.Horizontal)  # View > Compare adds a view
+        self.data_row.setChildrenCollapsible(False)
+        self.data_row.addWidget(self.stack)
+        column.addWidget(self.data_row, 1)
         splitter.addWidget(top)
         splitter.addWidget(self.side)
         splitter.setStretchFactor(0, 3)
@@ -371,6 +376,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.client.shutdown()
+        self.compare.shutdown()
         self.draw_mode.shutdown()
         super().closeEvent(event)
 

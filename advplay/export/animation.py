@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from advplay.export.compare import COMPARE_PANELS
 from advplay.export.files import (ExportCancelled, ExportPathError, check_destination,
                                   check_size, format_for_path)
 from advplay.export.writers import open_writer
@@ -69,7 +70,7 @@ class ExportOptions:
         check_size(self.size, format)
         if not 0 < self.fps <= MAX_FPS:
             raise ExportPathError(f"fps = {self.fps:g}: must be more than 0 and at most {MAX_FPS}")
-        if self.panels not in PANELS:
+        if self.panels not in (*PANELS, COMPARE_PANELS):
             raise ExportPathError(f"panels must be one of {', '.join(PANELS)}, not {self.panels!r}")
         if self.theme not in THEMES:
             raise ExportPathError(f"theme must be one of {', '.join(THEMES)}, not {self.theme!r}")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWid
 from advplay.app.curves_view import CurvesView
 from advplay.app.data_view import FAKE_CLASS_COLORS, LAYERS, DataView
 from advplay.export.animation import PANELS, THEMES
+from advplay.export.compare import COMPARE_PANELS
 from advplay.export.files import ExportError
 
 #: frames larger than this (in both directions) are laid out at this logical size and drawn
@@ -90,13 +91,15 @@ class ViewState:
 
     ``layers``: data view layer name -> visible (missing: the view's default); ``surface``:
     ``"output"`` or ``"logit"``; ``log_scale`` of the loss curves; ``target_density``:
-    (log density (H, W), bounds) for the density layer, or None.
+    (log density (H, W), bounds) for the density layer, or None; ``titles``: a title above
+    each data view (a comparison names each run's config).
     """
 
     layers: Mapping[str, bool] = field(default_factory=dict)
     surface: str = "output"
     log_scale: bool = False
     target_density: tuple | None = None
+    titles: tuple = ()
 
     @classmethod
     def from_views(cls, data_view: DataView, curves_view: CurvesView | None = None,
@@ -125,7 +128,9 @@ class FrameRenderer:
     Parameters
     ----------
     size : (width, height) of the frames in pixels
-    panels : ``"data"``, ``"data+latent"`` or ``"data+curves"``
+    panels : ``"data"``, ``"data+latent"``, ``"data+curves"``, or ``"data+compare"`` (two
+        runs side by side: :meth:`render` then takes a
+        :class:`~advplay.export.compare.ComparedFrame`)
     theme : ``"dark"`` or ``"light"``
     title : text at the top left, or ``""`` for none
     step_counter : show "step N" at the top right
@@ -140,7 +145,7 @@ class FrameRenderer:
     def __init__(self, size, panels: str = "data", theme: str = "dark", title: str = "",
                  step_counter: bool = True, view_state: ViewState | None = None,
                  latent_factory: Callable[[], QWidget] | None = None):
-        if panels not in PANELS:
+        if panels not in (*PANELS, COMPARE_PANELS):
             raise ExportError(f"panels must be one of {', '.join(PANELS)}, not {panels!r}")
         self.size = (int(size[0]), int(size[1]))
         self.scale = pixel_ratio(self.size)
@@ -148,7 +153,8 @@ class FrameRenderer:
         self.step_counter = step_counter
         previous = pg.getConfigOption("antialias")
         pg.setConfigOptions(antialias=True)  # as the app sets it; items read it when built
-        self.widget = self.data_view = self.curves_view = self.latent_view = None
+        self.widget = self.data_view = self.compare_view = None
+        self.curves_view = self.latent_view = None
         try:
             self._build(panels, title, view_state or ViewState(), latent_factory)
         except BaseException:
@@ -173,26 +179,31 @@ class FrameRenderer:
         column.setSpacing(0)
         self.title_label, self.step_label = self._build_header(column, title)
         self.data_view = DataView()
+        self.compare_view = DataView() if panels == COMPARE_PANELS else None
         self.curves_view = CurvesView() if panels == "data+curves" else None
         landscape = self.size[0] >= self.size[1]
         body = QBoxLayout(QBoxLayout.Direction.LeftToRight if landscape
                           else QBoxLayout.Direction.TopToBottom)
-        body.addWidget(self.data_view, 3)
-        for other in (self.curves_view, self.latent_view):
-            if other is not None:
-                body.addWidget(other, 2)
+        for view, stretch in ((self.data_view, 3), (self.compare_view, 3),
+                              (self.curves_view, 2), (self.latent_view, 2)):
+            if view is not None:
+                body.addWidget(view, stretch)
         column.addLayout(body, 1)
         self._apply_view_state(view_state)
         for view in self.views:
             _theme_axes(view, self.theme)
-        if self.theme.surface is not None:
-            self.data_view.color_bar.setColorMap(self.theme.surface)
-        for name, pen in self.theme.pens.items():
-            getattr(self.data_view, name).setPen(pen)
-        for name, (colors, rim) in self.theme.points.items():
-            _set_point_palette(getattr(self.data_view, name), colors, rim)
+        for view in self.data_views:
+            self._theme_data_view(view)
         self.widget.resize(round(self.size[0] / self.scale), round(self.size[1] / self.scale))
         _settle()
+
+    def _theme_data_view(self, view: DataView) -> None:
+        if self.theme.surface is not None:
+            view.color_bar.setColorMap(self.theme.surface)
+        for name, pen in self.theme.pens.items():
+            getattr(view, name).setPen(pen)
+        for name, (colors, rim) in self.theme.points.items():
+            _set_point_palette(getattr(view, name), colors, rim)
 
     def _build_header(self, column: QVBoxLayout, title: str) -> tuple[QLabel, QLabel]:
         header = QWidget()
@@ -212,29 +223,42 @@ class FrameRenderer:
         return labels[0], labels[1]
 
     def _apply_view_state(self, state: ViewState) -> None:
-        for name, visible in state.layers.items():
-            self.data_view.set_layer_visible(name, visible)
-        self.data_view.set_surface(state.surface)
-        if state.target_density is not None:
-            self.data_view.set_target_density(*state.target_density)
+        for view in self.data_views:
+            for name, visible in state.layers.items():
+                view.set_layer_visible(name, visible)
+            view.set_surface(state.surface)
+            if state.target_density is not None:
+                view.set_target_density(*state.target_density)
+        for view, title in zip(self.data_views, state.titles):
+            view.plot.setTitle(title or None, color=_css(self.theme.text))
         if self.curves_view is not None:
             self.curves_view.set_log_scale(state.log_scale)
 
     @property
     def views(self) -> list[QWidget]:
         """The views in the frame, data view first."""
-        return [v for v in (self.data_view, self.curves_view, self.latent_view) if v is not None]
+        return [v for v in (self.data_view, self.compare_view, self.curves_view,
+                            self.latent_view) if v is not None]
+
+    @property
+    def data_views(self) -> list[DataView]:
+        """The data view, and the right run's beside it in a comparison."""
+        return [v for v in (self.data_view, self.compare_view) if v is not None]
 
     # ------------------------------------------------------------------ drawing
 
     def render_image(self, snapshot) -> QImage:
         """Draw ``snapshot`` and paint the frame into a QImage of :attr:`size` pixels."""
+        right = getattr(snapshot, "right", None)
+        snapshot = getattr(snapshot, "left", snapshot)  # a ComparedFrame shows both runs
+        if self.compare_view is not None and right is None:
+            raise ExportError("the side-by-side layout needs two runs: turn on View > Compare")
         if self.latent_view is not None and "latent_real" not in snapshot.extras:
             # the same test as the window's latent tab (advplay.app.side_views)
             raise ExportError("this run has no latent space to show: only methods with an "
                               "encoder (ALI, AVB, AAE) have one; choose another layout")
         for view in self.views:
-            view.show_snapshot(snapshot)
+            view.show_snapshot(right if view is self.compare_view else snapshot)
         self._restyle()
         self.step_label.setText(f"step {snapshot.step:,}" if self.step_counter else "")
         _settle()
@@ -268,8 +292,9 @@ class FrameRenderer:
     def _restyle(self) -> None:
         """Give what the views created or reset while drawing the theme's colours."""
         if self.theme.darken_curves:
-            for view in self.views[1:]:
-                self._darken_curves(view)
+            for view in (self.curves_view, self.latent_view):
+                if view is not None:
+                    self._darken_curves(view)
 
     def _darken_curves(self, view) -> None:
         # Marks on the items record what was restyled: the view makes new curves as metrics
@@ -290,7 +315,8 @@ class FrameRenderer:
             return
         self.widget.close()
         self.widget.deleteLater()
-        self.widget = self.data_view = self.curves_view = self.latent_view = None
+        self.widget = self.data_view = self.compare_view = None
+        self.curves_view = self.latent_view = None
         if QThread.currentThread().loopLevel() == 0:
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
