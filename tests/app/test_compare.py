@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 
 from advplay.app.compare_panel import config_title
 from advplay.app.main_window import MainWindow
@@ -100,8 +100,13 @@ def test_compare_export_shows_both_runs_side_by_side(qtbot, window, comparing, t
     assert np.abs(both[:, :half] - both[:, half:]).mean() > 2  # two different runs
 
 
-def test_an_unusable_config_for_the_right_run_changes_nothing(qtbot, window, comparing,
-                                                             tmp_path):
+def test_the_right_run_follows_the_target_and_refuses_an_unusable_config(qtbot, window,
+                                                                        comparing, tmp_path):
+    ring = window.snapshot.bounds
+    window.findChild(QComboBox, "targetCombo").setCurrentText("grid25")  # the left settings
+    qtbot.waitUntil(lambda: comparing.snapshot.bounds != ring
+                    and comparing.snapshot.bounds == window.snapshot.bounds, timeout=20_000)
+    assert comparing.config.target.name == "grid25"
     bad = tmp_path / "bad.toml"
     bad.write_text('[model]\nloss = "no-such-loss"\n')
     before = comparing.config
