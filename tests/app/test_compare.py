@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QWidget
 from advplay.app.compare_panel import config_title
 from advplay.app.main_window import MainWindow
 from advplay.core.config import Config
+from advplay.core.drawn import save_drawing
 from advplay.export.compare import align_by_step
 from advplay.export.frames import FrameRenderer, ViewState
 
@@ -107,6 +108,14 @@ def test_the_right_run_follows_the_target_and_refuses_an_unusable_config(qtbot, 
     qtbot.waitUntil(lambda: comparing.snapshot.bounds != ring
                     and comparing.snapshot.bounds == window.snapshot.bounds, timeout=20_000)
     assert comparing.config.target.name == "grid25"
+    for x_min, x_max in ((-2.0, -1.0), (1.0, 2.0)):  # a drawing, then an edit of it
+        density = np.zeros((1, 32, 32))
+        density[0, 8:24, round((x_min + 3) / 6 * 32):round((x_max + 3) / 6 * 32)] = 1.0
+        save_drawing(tmp_path / "bar.npz", density, (-3.0, 3.0, -3.0, 3.0))
+        window.draw_mode.open_target(str(tmp_path / "bar.npz"))
+        qtbot.waitUntil(lambda: (x_min - 0.1 <= comparing.snapshot.real[:, 0]).all()
+                        and (comparing.snapshot.real[:, 0] <= x_max + 0.1).all(), timeout=20_000)
+    assert comparing.config.target.name == "drawn"
     bad = tmp_path / "bad.toml"
     bad.write_text('[model]\nloss = "no-such-loss"\n')
     before = comparing.config
