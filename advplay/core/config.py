@@ -60,6 +60,9 @@ class ModelConfig:
     activation: str = _spec("relu", choices="activations", help="hidden nonlinearity")
     latent_dim: int = _spec(2, 1, 256, help="dimension of the generator's noise z")
     latent_prior: str = _spec("normal", choices=PRIORS, help="distribution of z")
+    latent_codes: int = _spec(0, 0, 256, help="gan and cgan, MGAN-style: cut the prior into this many "
+                              "equal-probability slabs along z_1 and give G the slab's one-hot too "
+                              "(0 = off)")
     r1: float = _spec(0.0, 0.0, 1e4, help="R1 penalty weight gamma on real data (0 = off)")
     r2: float = _spec(0.0, 0.0, 1e4, help="R2 penalty weight gamma on fake data (0 = off)")
     gp_weight: float = _spec(10.0, 0.0, 1e4, help="WGAN-GP gradient penalty weight")

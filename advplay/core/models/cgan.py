@@ -217,7 +217,7 @@ class ConditionalGAN(GAN):
         if labels is None:
             labels = self.spread_labels(len(z))
         network = self.generator if network is None else network
-        return network(torch.cat([z, self._one_hot(labels)], dim=1))
+        return network(torch.cat([self._with_code(z), self._one_hot(labels)], dim=1))
 
     def _critic(self, packed: Tensor, labels: Tensor | None) -> Tensor:
         """D(x_1, y_1, ..., x_m, y_m): each packed sample followed by its one-hot label."""

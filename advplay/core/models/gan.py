@@ -37,6 +37,12 @@ over ``train.steps`` iterations (cosine or linear); ``train.ema > 0`` keeps a mo
 of G's weights, updated after every iteration that moves G, and that average is what views,
 metrics and samples draw from (``sampler``); training itself always uses G.
 
+**Latent codes** (MGAN-style, Hoang et al. 2018). With ``model.latent_codes = K > 0`` the prior
+is cut into K equal-probability slabs along z_1 and G also receives the one-hot of z's slab:
+K generators, picked with probability 1/K, that differ only in their first layer's bias (MGAN's
+share all but the first layer; its classifier that pushes them apart is not used here). G may
+then jump between slabs instead of spreading mass in the gaps between modes.
+
 Frame extras: ``optimal_discriminator`` (H, W), D*(x) = p(x) / (p(x) + q_G(x)) for the current
 generator where the target density is known (see ``advplay.core.optimal``).
 """
@@ -93,7 +99,8 @@ class GAN:
         self.latent_dim = model.latent_dim
         self.latent_prior = model.latent_prior
         extra = self.condition_size
-        self.generator = generator_network(model, model.latent_dim + extra).to(device)
+        self.codes = model.latent_codes
+        self.generator = generator_network(model, model.latent_dim + self.codes + extra).to(device)
         self.discriminator = discriminator_network(model, (2 + extra) * self.pack).to(device)
         # batch-normalised networks rest in evaluation mode (see nets.training_mode)
         self._mode_switched = [net for net in (self.generator, self.discriminator)
@@ -161,7 +168,16 @@ class GAN:
     def _generate(self, z: Tensor, labels: Tensor | None, network=None) -> Tensor:
         """G(z), shape (n, 2), by ``network`` (default: the trained G); ``labels`` (n,) are
         for conditional subclasses."""
-        return (self.generator if network is None else network)(z)
+        return (self.generator if network is None else network)(self._with_code(z))
+
+    def _with_code(self, z: Tensor) -> Tensor:
+        """z (n, d) with the one-hot (n, K) of its slab appended when ``latent_codes`` K > 0: the
+        prior cut into K equal-probability slabs along z_1, so G may jump between them."""
+        if not self.codes:
+            return z
+        mass = (z[:, 0] + 1) / 2 if self.latent_prior == "uniform" else torch.special.ndtr(z[:, 0])
+        slab = (mass * self.codes).long().clamp_(0, self.codes - 1)
+        return torch.cat([z, torch.nn.functional.one_hot(slab, self.codes).to(z.dtype)], dim=1)
 
     def _critic(self, packed: Tensor, labels: Tensor | None) -> Tensor:
         """D's logits (n,) for packs (n, 2m) of samples side by side; ``labels`` (n, m) or None."""
