@@ -30,9 +30,10 @@ from advplay.export.compare import COMPARE_LABEL, COMPARE_PANELS, align_by_step
 
 #: the right view redraws at most this often (as the window's data view)
 FRAME_SECONDS = 1 / 15
-#: while comparing, the two data views take this share of the window's centre (the curves
-#: beside them the rest), and their legends wrap after this many entries
-DATA_SHARE, LEGEND_COLUMNS = 0.74, 3
+#: while comparing, the two data views take this share of the window's centre, and the
+#: curves beside them the rest but at least SIDE_WIDTH pixels (narrower, their plots are cut);
+#: the data views' legends wrap after LEGEND_COLUMNS entries
+DATA_SHARE, SIDE_WIDTH, LEGEND_COLUMNS = 0.74, 380, 3
 
 
 class CompareMode(QObject):
@@ -108,7 +109,8 @@ class CompareMode(QObject):
         window, centre = self.window, self.window.centralWidget()
         self._layout = (centre.sizes(), window.data_view.legend.columnCount)
         total = sum(centre.sizes())
-        centre.setSizes([round(total * DATA_SHARE), total - round(total * DATA_SHARE)])
+        side = max(total - round(total * DATA_SHARE), min(SIDE_WIDTH, centre.sizes()[1]))
+        centre.setSizes([total - side, side])
         for view in (window.data_view, self.view):
             view.legend.setColumnCount(LEGEND_COLUMNS)
         # Equal halves: linked axes with locked aspect agree only on views of one size (the
