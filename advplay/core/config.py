@@ -107,9 +107,9 @@ class TrainConfig:
     device: str = _spec("cpu", choices=DEVICES, help="where to train: cpu, cuda, mps or auto")
     metrics_every: int = _spec(100, 1, 10**9, help="steps between metric evaluations")
     ema: float = _spec(0.0, 0.0, 0.99999, help="decay of a moving average of G's weights that "
-                       "views, metrics and samples use (GAN family; 0 = off, 0.999 typical)")
+                       "views, metrics and samples use (gan and cgan; 0 = off)")
     lr_schedule: str = _spec("constant", choices=LR_SCHEDULES,
-                             help="learning-rate decay over train.steps (GAN family): constant, "
+                             help="learning-rate decay over train.steps (gan and cgan): constant, "
                                   "cosine or linear, both down to 0 at the last step")
 
 
