@@ -15,29 +15,41 @@ from advplay.core.models import MODELS
 from advplay.core.registry import Registry
 from advplay.core.targets import TARGETS, preset_names
 
-#: keys shown in the panel, in order, grouped; train.steps is for the command line
+#: keys shown in the panel, in order, grouped (train.steps: where a learning-rate schedule ends)
 GROUPS = {
     "Model": ["model.name", "model.loss", "model.width", "model.depth", "model.activation",
-              "model.latent_dim", "model.latent_prior"],
+              "model.latent_dim", "model.latent_prior", "model.latent_codes"],
+    "Architecture": ["model.generator_norm", "model.discriminator", "model.maxout_pieces",
+                     "model.discriminator_width", "model.discriminator_depth"],
     "Penalties": ["model.r1", "model.r2", "model.gp_weight"],
     "Method options": ["model.pack", "model.ratio_loss", "model.reference", "model.updates",
                        "model.regularizer", "model.noise_std"],
     "Training": ["train.lr_d", "train.lr_g", "train.optimizer", "train.beta1", "train.beta2",
-                 "train.batch_size", "train.d_steps", "train.g_steps", "train.seed",
-                 "train.device", "train.metrics_every"],
+                 "train.batch_size", "train.d_steps", "train.g_steps", "train.ema",
+                 "train.lr_schedule", "train.steps", "train.seed", "train.device",
+                 "train.metrics_every"],
 }
 LABELS = {"lr_d": "D learning rate", "lr_g": "G learning rate", "d_steps": "D steps",
           "g_steps": "G steps", "r1": "R1 γ", "r2": "R2 γ", "gp_weight": "GP weight",
           "latent_dim": "Latent dim", "latent_prior": "Latent prior", "name": "Method",
-          "beta1": "β1 / momentum", "beta2": "β2 / α", "metrics_every": "Metrics every"}
-#: method options shown only for the methods that use them
-METHOD_OPTIONS = {
-    "model.pack": ("gan", "cgan"),
+          "beta1": "β1 / momentum", "beta2": "β2 / α", "metrics_every": "Metrics every",
+          "latent_codes": "Latent codes", "generator_norm": "G normalisation",
+          "discriminator": "D layers", "maxout_pieces": "Maxout pieces",
+          "discriminator_width": "D width (0 = width)", "discriminator_depth": "D depth (-1 = depth)",
+          "ema": "G moving average", "lr_schedule": "LR schedule", "steps": "Schedule steps"}
+GAN_FAMILY = ("gan", "cgan")
+#: settings only some methods read, shown only for those; a group with none shown hides
+USED_BY = {
+    "model.loss": ("gan", "cgan", "ali", "aae", "dirac"),
+    "model.latent_codes": GAN_FAMILY,
+    **dict.fromkeys(GROUPS["Architecture"], ("gan", "cgan", "ali")),
+    "model.pack": GAN_FAMILY,
     "model.ratio_loss": ("ratio",), "model.reference": ("ratio",),
     "model.updates": ("dirac",), "model.regularizer": ("dirac",), "model.noise_std": ("dirac",),
+    **dict.fromkeys(("train.ema", "train.lr_schedule", "train.steps"), GAN_FAMILY),
 }
-#: other settings only some methods read (the GAN losses: not the ratio estimator, AVB or VAE)
-USED_BY = {"model.loss": ("gan", "cgan", "ali", "aae", "dirac")}
+#: the method options among them
+METHOD_OPTIONS = {key: USED_BY[key] for key in GROUPS["Method options"]}
 #: fixed object names the tests and automation rely on (ARCHITECTURE.md)
 OBJECT_NAMES = {"model.name": "modelCombo", "model.loss": "lossCombo", "train.device": "deviceCombo"}
 
@@ -113,8 +125,6 @@ class ControlPanel(QWidget):
                 form.addRow(self._label(key), self._make_editor(key, *specs[key]))
                 self._forms[key] = form
             layout.addWidget(box)
-            if title == "Method options":
-                self._options_box = box
         layout.addStretch(1)
 
     def _label(self, key: str) -> str:
@@ -158,10 +168,10 @@ class ControlPanel(QWidget):
         self.show_options_for(config.model.name)
 
     def show_options_for(self, model: str) -> None:
-        """Show the method options ``model`` uses, hide the rest (and the group if empty)."""
-        shown = 0
-        for key, models in {**METHOD_OPTIONS, **USED_BY}.items():
-            visible = model in models
-            self._forms[key].setRowVisible(self.editors[key], visible)
-            shown += visible and key in METHOD_OPTIONS
-        self._options_box.setVisible(shown > 0)
+        """Show the settings ``model`` reads, hide the rest (and a group left empty)."""
+        for key, models in USED_BY.items():
+            self._forms[key].setRowVisible(self.editors[key], model in models)
+        for keys in GROUPS.values():
+            form = self._forms[keys[0]]
+            shown = any(form.isRowVisible(self.editors[key]) for key in keys)
+            form.parentWidget().setVisible(shown)

@@ -41,5 +41,22 @@ def test_the_loss_shows_only_for_methods_that_play_a_gan_game(qtbot):
                      "ratio": False, "avb": False, "vae": False}
     panel.show_options_for("vae")
     boxes = {box.title(): box.isVisibleTo(panel) for box in panel.findChildren(QGroupBox)}
-    assert boxes == {"Target": True, "Model": True, "Penalties": True,
+    assert boxes == {"Target": True, "Model": True, "Architecture": False, "Penalties": True,
                      "Method options": False, "Training": True}  # no empty group
+
+
+def test_architecture_and_schedules_show_for_the_gan_family_only(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.set_config(Config())
+    keys = ("model.generator_norm", "model.discriminator", "model.latent_codes", "train.ema",
+            "train.lr_schedule", "train.steps")
+
+    def shown(model):
+        panel.show_options_for(model)
+        return {key: panel._forms[key].isRowVisible(panel.editors[key]) for key in keys}
+
+    assert all(shown("gan").values())
+    assert not any(shown("ratio").values())
+    assert shown("ali")["model.discriminator"] and not shown("ali")["train.ema"]
+    assert panel.findChild(QComboBox, "lrScheduleCombo").count() == 3
