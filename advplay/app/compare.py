@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import time
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QWidget
@@ -34,6 +35,8 @@ FRAME_SECONDS = 1 / 15
 #: curves beside them the rest but at least SIDE_WIDTH pixels (narrower, their plots are cut);
 #: the data views' legends wrap after LEGEND_COLUMNS entries
 DATA_SHARE, SIDE_WIDTH, LEGEND_COLUMNS = 0.74, 380, 3
+#: a worker told to quit is killed if it has not within this many seconds
+RETIRE_SECONDS = 10.0
 
 
 class CompareMode(QObject):
@@ -54,6 +57,7 @@ class CompareMode(QObject):
         self.window = window
         self.config: Config | None = None
         self.client: WorkerClient | None = None
+        self._retiring: list[WorkerClient] = []  # workers told to quit, not yet gone
         self.view: DataView | None = None
         self.snapshot = None
         self.history = SnapshotHistory(budget_bytes=window.history.budget_bytes)
@@ -149,7 +153,7 @@ class CompareMode(QObject):
         if speed is not None:
             self.client.set_speed(speed)
         self._offer_reset()
-        if window.playing:
+        if window.transport.play_action.isChecked():  # playing, or asked to a moment ago
             self.client.play()
         self.settings.open(self.config)
         self._update_titles()
@@ -170,8 +174,7 @@ class CompareMode(QObject):
         """End the right run's worker and return to one data view."""
         if not self.active:
             return
-        self.client.shutdown()
-        self.client.deleteLater()
+        self._retire(self.client)
         self.client = None
         self._frame_timer.stop()
         self._pending = self.snapshot = self._titles = None
@@ -191,10 +194,35 @@ class CompareMode(QObject):
         self.action.setChecked(False)
         self.action.blockSignals(blocked)
 
+    def _retire(self, client: WorkerClient) -> None:
+        """End ``client``'s worker without freezing the window: ask it to quit, and close the
+        handle once it has (or kill it after RETIRE_SECONDS; a loaded machine is slow to quit)."""
+        client.blockSignals(True)  # its death is expected now
+        if client.handle.alive:
+            client.handle.send("quit")
+        deadline = time.monotonic() + RETIRE_SECONDS
+        self._retiring.append(client)
+
+        def check() -> None:
+            if client.handle.alive and time.monotonic() < deadline:
+                return
+            timer.stop()
+            timer.deleteLater()
+            if client in self._retiring:
+                self._retiring.remove(client)
+                client.shutdown()
+                client.deleteLater()
+
+        timer = QTimer(self)
+        timer.timeout.connect(check)
+        timer.start(100)
+
     def shutdown(self) -> None:
-        """The window closes: end the right run's worker."""
-        if self.client is not None:
-            self.client.shutdown()
+        """The window closes: end the right run's worker, and any still quitting."""
+        for client in [*self._retiring, self.client]:
+            if client is not None:
+                client.shutdown()
+        self._retiring.clear()
 
     # ----------------------------------------------------------------- training
 
