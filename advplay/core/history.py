@@ -136,9 +136,15 @@ class SnapshotHistory:
         steps = self.steps()
         if not len(steps):
             raise IndexError("the history is empty")
-        right = int(np.searchsorted(steps, step))
-        if right == 0:
-            return 0
-        if right == len(steps):
-            return len(steps) - 1
-        return right if steps[right] - step < step - steps[right - 1] else right - 1
+        return nearest_index(steps, step)
+
+
+def nearest_index(steps: np.ndarray, step: int) -> int:
+    """Index of the value of ``steps`` (increasing, not empty) nearest to ``step``, the earlier
+    one on a tie."""
+    after = int(np.searchsorted(steps, step))
+    if after == 0:
+        return 0
+    if after == len(steps):
+        return len(steps) - 1
+    return after if steps[after] - step < step - steps[after - 1] else after - 1

@@ -13,6 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from advplay.core.history import nearest_index
+
 #: the export layout that shows both runs of a comparison (not a choice for one run)
 COMPARE_PANELS = "data+compare"
 COMPARE_LABEL = "Both runs side by side"
@@ -45,15 +47,5 @@ def align_by_step(left: Sequence, right: Sequence) -> list[ComparedFrame]:
     for snapshot in left:
         if snapshot.step > right_steps[-1] and pairs:
             break
-        pairs.append(ComparedFrame(snapshot, right[_nearest(right_steps, snapshot.step)]))
+        pairs.append(ComparedFrame(snapshot, right[nearest_index(right_steps, snapshot.step)]))
     return pairs
-
-
-def _nearest(steps: np.ndarray, step: int) -> int:
-    """Index of the value of ``steps`` (increasing) nearest to ``step``, the earlier on a tie."""
-    after = int(np.searchsorted(steps, step))
-    if after == 0:
-        return 0
-    if after == len(steps):
-        return len(steps) - 1
-    return after if steps[after] - step < step - steps[after - 1] else after - 1
