@@ -200,6 +200,10 @@ def test_shipped_examples_open_and_are_the_ones_the_script_writes():
         experiment = load_experiment(OUT / f"{name}.advplay")
         assert experiment.step == EXAMPLES[name][2]
         assert experiment.config.model.name == EXAMPLES[name][1].get("model.name", "gan")
+        values = experiment.config.to_dict()
+        for key, value in EXAMPLES[name][1].items():
+            section, field = key.split(".")
+            assert values[section][field] == value, (name, key)
 
 
 def test_saved_files_get_the_users_usual_permissions(tmp_path):
