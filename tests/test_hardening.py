@@ -115,6 +115,16 @@ def test_mangled_images_load_or_are_refused(tmp_path, image_bytes, position, val
         pass
 
 
+@pytest.mark.parametrize("value", [0, 1, 7, 13])
+def test_a_png_with_a_broken_chunk_length_is_refused(tmp_path, image_bytes, value):
+    """Pillow raises SyntaxError ("broken PNG file") here, not OSError: found by hypothesis."""
+    where = image_bytes.index(b"IDAT") - 1  # the low byte of the IDAT chunk's length
+    path = tmp_path / "broken.png"
+    path.write_bytes(image_bytes[:where] + bytes([value]) + image_bytes[where + 1:])
+    with pytest.raises(ConfigError, match="not a readable PNG"):
+        image_density(path)
+
+
 @FAST
 @given(text=st.text(alphabet="0123456789.,-e \nxyabel\t;nainf", max_size=200))
 def test_random_point_files_load_or_are_refused(tmp_path, text):

@@ -33,7 +33,8 @@ def image_density(path: str | Path, invert: bool = False, max_cells: int = MAX_I
             image = image.convert("LA")
             image.thumbnail((max_cells, max_cells), Image.Resampling.BOX)
             pixels = np.asarray(image, dtype=np.float64) / 255.0  # (h, w, 2)
-    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as error:
+    except (OSError, UnidentifiedImageError, ValueError, EOFError, Image.DecompressionBombError,
+            SyntaxError) as error:  # Pillow raises SyntaxError for a broken PNG chunk
         raise ConfigError("image", str(path), f"is not a readable PNG or JPEG image ({error})") from None
     intensity, alpha = pixels[..., 0], pixels[..., 1]
     density = (1.0 - intensity if invert else intensity) * alpha
