@@ -115,6 +115,17 @@ def test_mangled_images_load_or_are_refused(tmp_path, image_bytes, position, val
         pass
 
 
+def test_a_drawing_with_an_unknown_compression_method_is_refused(tmp_path, drawing_bytes):
+    """zipfile raises NotImplementedError here, not BadZipFile: found by hypothesis."""
+    damaged = bytearray(drawing_bytes)
+    entry = damaged.index(b"PK\x01\x02")  # the first central directory entry
+    damaged[entry + 10] = 99  # its compression method
+    path = tmp_path / "damaged.npz"
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ConfigError, match="not a readable drawing"):
+        load_drawing(path)
+
+
 @pytest.mark.parametrize("value", [0, 1, 7, 13])
 def test_a_png_with_a_broken_chunk_length_is_refused(tmp_path, image_bytes, value):
     """Pillow raises SyntaxError ("broken PNG file") here, not OSError: found by hypothesis."""

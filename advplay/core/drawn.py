@@ -27,6 +27,10 @@ FORMAT = "advplay-drawing"
 VERSION = 1
 #: a drawing file must not unpack to more than this (a ZIP bomb stays a small file)
 MAX_UNPACKED_BYTES = 256 << 20
+#: what reading a damaged .npz (a ZIP of arrays) can raise: zipfile raises NotImplementedError
+#: for an unknown compression method and RuntimeError for an encrypted member
+ARCHIVE_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                  zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError)
 #: the canvas window of new drawings, imported images and point sets
 DEFAULT_BOUNDS: Bounds = (-2.0, 2.0, -2.0, 2.0)
 
@@ -114,8 +118,7 @@ def load_drawing(path: str | Path) -> tuple[np.ndarray, Bounds]:
                 raise ValueError("not an advplay drawing of a known version")
             density = np.array(data["density"], dtype=np.float64)
             bounds = tuple(float(b) for b in data["bounds"])
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-            zlib.error) as error:
+    except ARCHIVE_ERRORS as error:
         raise ConfigError("target.path", str(path), f"is not a readable drawing ({error})") from None
     try:
         check_drawing(density, bounds)

@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from advplay.core.config import Config, config_from_dict, dump_config
-from advplay.core.drawn import DrawnTarget, check_drawing, save_drawing
+from advplay.core.drawn import ARCHIVE_ERRORS, DrawnTarget, check_drawing, save_drawing
 from advplay.core.errors import ConfigError
 from advplay.core.paths import data_folder, temporary_beside
 from advplay.core.session import Session
@@ -230,6 +230,5 @@ def _read_drawing(data: bytes, where: str) -> tuple[np.ndarray, tuple]:
         return check_drawing(density, bounds)
     except ConfigError as error:
         raise ConfigError("experiment", where, f"has an invalid drawing: {error}") from None
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-            zlib.error) as error:
+    except ARCHIVE_ERRORS as error:
         raise ConfigError("experiment", where, f"has a damaged drawing ({error})") from None
