@@ -23,6 +23,7 @@ from advplay.app.client import WorkerClient
 from advplay.app.compare_panel import (CONFIG_FILTER, CompareSettings, config_title,
                                        make_step_label, read_run_config)
 from advplay.app.data_view import LAYERS, DataView
+from advplay.app.draw_mode import with_reference_drawing
 from advplay.app.transport import SPEEDS
 from advplay.core.config import ON_THE_FLY, Config
 from advplay.core.errors import ConfigError
@@ -287,16 +288,19 @@ class CompareMode(QObject):
 
     def _on_setting_changed(self, key: str, value) -> None:
         """An edit in the right run's settings: on the fly, or a new right run from step 0."""
+        config = with_reference_drawing(self.window, self.config, key, value)
+        if config is None:  # no drawing chosen for the reference q
+            self.settings.set_config(self.config)
+            return
         try:
-            candidate = self.config.replace({key: value})
+            candidate = config.replace({key: value})
         except ConfigError as error:
             self._on_error(str(error))
             self.settings.set_config(self.config)
             return
         if key in ON_THE_FLY:
             self.config = candidate
-            section, name = key.split(".")
-            self.client.apply({key: getattr(getattr(candidate, section), name)})
+            self.client.apply({key: candidate.value(key)})
         else:
             self._use_config(candidate)
         self._update_titles()

@@ -28,9 +28,12 @@ POINTS_FILTER = "Points (*.csv *.npy)"
 DRAWING_FILTER = "advplay drawings (*.npz)"
 
 
-def ask_reference_drawing(window) -> str | None:
-    """Ask for the drawing file that is q of a density-ratio run; None if cancelled or bad
-    (a bad file is reported in the window's error banner)."""
+def with_reference_drawing(window, config, key: str, value):
+    """``config`` ready for the edit ``key = value``: choosing ``model.reference = drawn`` asks
+    for the drawing file that is q and sets ``model.reference_path``; None if the user cancels
+    or the file is bad (reported in the window's error banner). Other edits: ``config``."""
+    if key != "model.reference" or value != "drawn":
+        return config
     path, _ = QFileDialog.getOpenFileName(window, "Reference drawing q", "", DRAWING_FILTER)
     if not path:
         return None
@@ -39,7 +42,7 @@ def ask_reference_drawing(window) -> str | None:
     except ConfigError as error:
         window.show_error(f"Cannot use {path} as the reference q: {error.allowed}")
         return None
-    return path
+    return config.replace({"model.reference_path": path})
 
 
 class DrawMode(QObject):

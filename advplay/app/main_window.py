@@ -13,7 +13,7 @@ from advplay.app.client import WorkerClient
 from advplay.app.compare import CompareMode
 from advplay.app.controls import ControlPanel
 from advplay.app.data_view import DataView
-from advplay.app.draw_mode import DrawMode, ask_reference_drawing
+from advplay.app.draw_mode import DrawMode, with_reference_drawing
 from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.explanations import explanation_html
 from advplay.app.export_actions import ExportActions
@@ -309,12 +309,11 @@ class MainWindow(QMainWindow):
         self.data_view.set_surface("logit" if logit else "output")
 
     def _on_setting_changed(self, key: str, value) -> None:
-        if key == "model.reference" and value == "drawn":  # q is a drawing file: which one?
-            path = ask_reference_drawing(self)
-            if path is None:
-                self.controls.set_config(self.config)
-                return
-            self.config = self.config.replace({"model.reference_path": path})
+        config = with_reference_drawing(self, self.config, key, value)
+        if config is None:  # no drawing chosen for the reference q
+            self.controls.set_config(self.config)
+            return
+        self.config = config
         if key == "target.name" and value == "drawn":
             self.draw_mode.set_active(True)
             if not self.draw_mode.drawing.is_empty():
@@ -329,8 +328,7 @@ class MainWindow(QMainWindow):
             return
         if key in ON_THE_FLY:
             self.config = candidate
-            section, name = key.split(".")
-            self.client.apply({key: getattr(getattr(candidate, section), name)})
+            self.client.apply({key: candidate.value(key)})
             return
         trained = self.snapshot is not None and self.snapshot.step > 0
         if trained and not self.confirm_reset(f"Changing {key} needs a new model; "

@@ -143,6 +143,11 @@ class Config:
         return Config(TargetConfig(self.target.name, _plain(params)),
                       dataclasses.replace(self.model), dataclasses.replace(self.train))
 
+    def value(self, key: str):
+        """The value of a dotted key, e.g. ``config.value("train.lr_d")``."""
+        section, name = key.split(".")
+        return getattr(getattr(self, section), name)
+
     def replace(self, changes: dict[str, Any]) -> "Config":
         """A validated copy with dotted keys changed, e.g. ``{"train.lr_d": 1e-4}``."""
         data = self.to_dict()

@@ -55,3 +55,26 @@ def test_a_cancelled_or_bad_file_keeps_the_preset_reference(window, monkeypatch,
     assert combo.currentText() == "gaussian"
     if content is not None:
         assert "Cannot use" in window.banner.label.text()
+
+
+class Banner:
+    """Stands in for the window (or the compare mode's window): records error messages."""
+
+    def __init__(self):
+        self.errors = []
+
+    def show_error(self, message):
+        self.errors.append(message)
+
+
+def test_the_reference_chooser_serves_any_settings_panel(qtbot, monkeypatch, tmp_path):
+    config = Config().replace({"model.name": "ratio", "target.name": "gaussian"})
+    banner = Banner()
+    assert draw_mode.with_reference_drawing(banner, config, "train.lr_d", 0.1) is config
+    answer_dialog(monkeypatch, "")
+    assert draw_mode.with_reference_drawing(banner, config, "model.reference", "drawn") is None
+    square = tmp_path / "square.npz"
+    save_drawing(square, np.ones((1, 4, 4)), (-1.0, 1.0, -1.0, 1.0))
+    answer_dialog(monkeypatch, str(square))
+    chosen = draw_mode.with_reference_drawing(banner, config, "model.reference", "drawn")
+    assert chosen.model.reference_path == str(square) and not banner.errors
