@@ -107,6 +107,12 @@ def has_batch_norm(network: nn.Module) -> bool:
     return any(isinstance(layer, nn.BatchNorm1d) for layer in network.modules())
 
 
+def rest_in_evaluation(*networks: nn.Module) -> list[nn.Module]:
+    """Put ``networks`` in evaluation mode, their resting state; return those holding batch
+    norm, the ones :func:`training_mode` must switch around each update."""
+    return [network for network in networks if has_batch_norm(network.eval())]
+
+
 @contextmanager
 def training_mode(networks: list[nn.Module]):
     """Put ``networks`` in training mode for the block, and back in evaluation mode after.

@@ -56,8 +56,8 @@ from advplay.core.losses import LOSSES
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.models.encoding import (LOG_VARIANCE_LIMITS, EncoderModel,
                                           critic_update, step_on)
-from advplay.core.nets import (discriminator_network, generator_network, has_batch_norm, mlp,
-                                training_mode)
+from advplay.core.nets import (discriminator_network, generator_network, mlp,
+                                rest_in_evaluation, training_mode)
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
 
@@ -91,9 +91,7 @@ class ALI(EncoderModel):
         self.encoder = mlp(2, 2 * d, model.width, model.depth, model.activation).to(device)
         self.generator = generator_network(model, d).to(device)
         self.discriminator = discriminator_network(model, 2 + d).to(device)
-        # batch-normalised networks rest in evaluation mode (see nets.training_mode)
-        self._mode_switched = [net for net in (self.generator, self.discriminator)
-                               if has_batch_norm(net.eval())]
+        self._mode_switched = rest_in_evaluation(self.generator, self.discriminator)
         self._d_params = list(self.discriminator.parameters())
         self._g_params = list(self.generator.parameters()) + list(self.encoder.parameters())
         self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)

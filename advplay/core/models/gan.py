@@ -58,7 +58,7 @@ from advplay.core.config import Config
 from advplay.core.losses import LOSSES, wasserstein_gradient_penalty
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
-from advplay.core.nets import (discriminator_network, generator_network, has_batch_norm,
+from advplay.core.nets import (discriminator_network, generator_network, rest_in_evaluation,
                                 training_mode)
 from advplay.core.optimal import optimal_discriminator
 from advplay.core.schedules import averaged_copy, ema_update, lr_factor
@@ -102,9 +102,7 @@ class GAN:
         self.codes = model.latent_codes
         self.generator = generator_network(model, model.latent_dim + self.codes + extra).to(device)
         self.discriminator = discriminator_network(model, (2 + extra) * self.pack).to(device)
-        # batch-normalised networks rest in evaluation mode (see nets.training_mode)
-        self._mode_switched = [net for net in (self.generator, self.discriminator)
-                               if has_batch_norm(net.eval())]
+        self._mode_switched = rest_in_evaluation(self.generator, self.discriminator)
         self._g_params = list(self.generator.parameters())
         self._d_params = list(self.discriminator.parameters())
         self.opt_d = make_optimizer(self._d_params, config.train.lr_d, config.train)
