@@ -30,6 +30,29 @@ def test_schedule_values_at_start_middle_and_end(schedule, start, middle, end):
     assert lr_factor("cosine", 250, 1000) == pytest.approx(0.5 * (1 + math.cos(math.pi / 4)))
 
 
+def test_a_decay_over_the_last_part_of_the_run_ends_at_the_final_factor():
+    # constant until 75% of the run, then linear from 1 to 0.1 over the last quarter
+    assert lr_factor("linear", 700, 1000, start=0.75, final=0.1) == pytest.approx(1.0)
+    assert lr_factor("linear", 875, 1000, start=0.75, final=0.1) == pytest.approx(0.55)
+    assert lr_factor("linear", 1000, 1000, start=0.75, final=0.1) == pytest.approx(0.1)
+    assert lr_factor("linear", 4000, 1000, start=0.75, final=0.1) == pytest.approx(0.1)
+    assert lr_factor("cosine", 875, 1000, start=0.75, final=0.1) == pytest.approx(0.55)
+    assert lr_factor("cosine", 1000, 1000, start=1.0, final=0.1) == pytest.approx(0.1)
+    assert lr_factor("cosine", 999, 1000, start=1.0, final=0.1) == pytest.approx(1.0)
+
+
+def test_the_session_keeps_training_after_the_schedule_at_the_final_factor():
+    session = small_session(**{**SCHEDULED, "train.lr_schedule": "linear", "train.steps": 20,
+                               "train.lr_decay_start": 0.5, "train.lr_final": 0.2})
+    session.step(10)
+    assert session.model.opt_g.param_groups[0]["lr"] == pytest.approx(1e-3)
+    session.step(20)
+    assert session.model.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4)
+    before = [p.detach().clone() for p in session.model.generator.parameters()]
+    session.step(5)
+    assert any(not torch.equal(b, p) for b, p in zip(before, session.model.generator.parameters()))
+
+
 def test_ema_update_follows_the_formula():
     torch.manual_seed(0)
     average, network = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)

@@ -26,7 +26,8 @@ GROUPS = {
                        "model.regularizer", "model.noise_std"],
     "Training": ["train.lr_d", "train.lr_g", "train.optimizer", "train.beta1", "train.beta2",
                  "train.batch_size", "train.d_steps", "train.g_steps", "train.ema",
-                 "train.lr_schedule", "train.steps", "train.seed", "train.device",
+                 "train.lr_schedule", "train.lr_decay_start", "train.lr_final", "train.steps",
+                 "train.seed", "train.device",
                  "train.metrics_every"],
 }
 LABELS = {"lr_d": "D learning rate", "lr_g": "G learning rate", "d_steps": "D steps",
@@ -36,7 +37,8 @@ LABELS = {"lr_d": "D learning rate", "lr_g": "G learning rate", "d_steps": "D st
           "latent_codes": "Latent codes", "generator_norm": "G normalisation",
           "discriminator": "D layers", "maxout_pieces": "Maxout pieces",
           "discriminator_width": "D width (0 = width)", "discriminator_depth": "D depth (-1 = depth)",
-          "ema": "G moving average", "lr_schedule": "LR schedule", "steps": "Schedule steps"}
+          "ema": "G moving average", "lr_schedule": "LR schedule", "steps": "Schedule steps",
+          "lr_decay_start": "Decay from (fraction)", "lr_final": "Final LR factor"}
 GAN_FAMILY = ("gan", "cgan")
 #: settings only some methods read, shown only for those; a group with none shown hides
 USED_BY = {
@@ -46,7 +48,8 @@ USED_BY = {
     "model.pack": GAN_FAMILY,
     "model.ratio_loss": ("ratio",), "model.reference": ("ratio",),
     "model.updates": ("dirac",), "model.regularizer": ("dirac",), "model.noise_std": ("dirac",),
-    **dict.fromkeys(("train.ema", "train.lr_schedule", "train.steps"), GAN_FAMILY),
+    **dict.fromkeys(("train.ema", "train.lr_schedule", "train.lr_decay_start", "train.lr_final",
+                     "train.steps"), GAN_FAMILY),
 }
 #: the method options among them
 METHOD_OPTIONS = {key: USED_BY[key] for key in GROUPS["Method options"]}

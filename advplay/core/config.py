@@ -110,7 +110,11 @@ class TrainConfig:
                        "views, metrics and samples use (gan and cgan; 0 = off)")
     lr_schedule: str = _spec("constant", choices=LR_SCHEDULES,
                              help="learning-rate decay over train.steps (gan and cgan): constant, "
-                                  "cosine or linear, both down to 0 at the last step")
+                                  "cosine or linear, down to train.lr_final at the last step")
+    lr_decay_start: float = _spec(0.0, 0.0, 1.0, help="fraction of train.steps at which the "
+                                  "cosine or linear decay begins (0: decay over the whole run)")
+    lr_final: float = _spec(0.0, 0.0, 1.0, help="learning-rate factor the decay ends at and "
+                            "keeps after train.steps (0: training stops moving)")
 
 
 #: train/model keys that may change while training; everything else needs a new model
@@ -119,6 +123,7 @@ ON_THE_FLY = {
     "model.regularizer", "model.noise_std",
     "train.lr_d", "train.lr_g", "train.beta1", "train.beta2", "train.batch_size",
     "train.d_steps", "train.g_steps", "train.steps", "train.metrics_every", "train.lr_schedule",
+    "train.lr_decay_start", "train.lr_final",
 }
 
 

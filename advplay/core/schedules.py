@@ -1,9 +1,11 @@
 """Training schedules of the GAN family: learning-rate decay and a moving average of G.
 
 * :func:`lr_factor` -- the multiplier of both base learning rates at an iteration:
-  ``constant`` (1), ``cosine`` (1/2 (1 + cos(pi t))) or ``linear`` (1 - t), with
-  t = iteration / ``train.steps`` clamped to [0, 1]; after ``train.steps`` iterations the rate
-  stays at its final value (0 for cosine and linear).
+  ``constant`` (1), or a decay from 1 to ``final`` (``train.lr_final``, default 0) that is
+  ``cosine`` (final + (1 - final) (1 + cos(pi t)) / 2) or ``linear`` (1 - (1 - final) t).
+  The decay runs over the last part of the run: t = (iteration / ``train.steps`` - start) /
+  (1 - start) clamped to [0, 1], with ``start`` = ``train.lr_decay_start`` (default 0: the
+  whole run). Before it the rate is constant; after ``train.steps`` it stays at ``final``.
 * :func:`averaged_copy` / :func:`ema_update` -- an exponential moving average of the
   generator's weights, G_ema <- decay G_ema + (1 - decay) G after every generator update
   (Yazici et al. 2019, "The unusual effectiveness of averaging in GAN training"). Buffers
@@ -21,15 +23,21 @@ from torch import nn
 SCHEDULES = ("constant", "cosine", "linear")
 
 
-def lr_factor(schedule: str, iteration: int, total: int) -> float:
-    """The learning-rate multiplier at ``iteration`` (0-based) of a run of ``total`` iterations."""
+def lr_factor(schedule: str, iteration: int, total: int, start: float = 0.0,
+              final: float = 0.0) -> float:
+    """The learning-rate multiplier at ``iteration`` (0-based) of a run of ``total`` iterations
+    whose decay to ``final`` begins at the fraction ``start`` of the run."""
     if schedule == "constant" or total <= 0:
         return 1.0
-    t = min(max(iteration / total, 0.0), 1.0)
+    progress = iteration / total
+    if start >= 1.0:  # no decay inside the run: a step to ``final`` at its end
+        t = 1.0 if progress >= 1.0 else 0.0
+    else:
+        t = min(max((progress - start) / (1.0 - start), 0.0), 1.0)
     if schedule == "cosine":
-        return 0.5 * (1.0 + math.cos(math.pi * t))
+        return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * t))
     if schedule == "linear":
-        return 1.0 - t
+        return 1.0 - (1.0 - final) * t
     raise ValueError(f"unknown learning-rate schedule {schedule!r}")
 
 

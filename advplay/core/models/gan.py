@@ -123,11 +123,13 @@ class GAN:
         set_hyperparameters(self.opt_g, config.train.lr_g, config.train)
         self.lr_d, self.lr_g, self.ema = config.train.lr_d, config.train.lr_g, config.train.ema
         self.lr_schedule, self.total_steps = config.train.lr_schedule, config.train.steps
+        self.lr_decay_start, self.lr_final = config.train.lr_decay_start, config.train.lr_final
         self._schedule_rates()
 
     def _schedule_rates(self) -> None:
         """Set both optimisers' learning rates for the current iteration of the schedule."""
-        factor = lr_factor(self.lr_schedule, self.iteration, self.total_steps)
+        factor = lr_factor(self.lr_schedule, self.iteration, self.total_steps,
+                           self.lr_decay_start, self.lr_final)
         for optimizer, rate in ((self.opt_d, self.lr_d), (self.opt_g, self.lr_g)):
             for group in optimizer.param_groups:
                 group["lr"] = rate * factor
