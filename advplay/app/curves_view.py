@@ -12,6 +12,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 
+from advplay.app.plot_ranges import RoundRange
 from advplay.app.plot_style import cache_axes
 
 from advplay.app.data_view import FAKE_COLOR
@@ -78,6 +79,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.divergence_plot.setLogMode(y=True)
         self.value_plot = self._add_plot(3, "value")
         self.loss_plot.disableAutoRange(axis="x")  # see _update_step_range
+        # value axes in round jumps (see advplay.app.plot_ranges); coverage stays at [0, 1]
+        self._ranges = {plot: RoundRange(plot) for plot in
+                        (self.loss_plot, self.divergence_plot, self.value_plot)}
         for plot in (self.loss_plot, self.coverage_plot, self.divergence_plot, self.value_plot):
             plot.setLabel("bottom", "step")
         for plot in (self.coverage_plot, self.divergence_plot, self.value_plot):
@@ -113,6 +117,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         """
         self._log_scale = bool(enabled)
         self.loss_plot.setLogMode(y=self._log_scale)
+        self._ranges[self.loss_plot].reset()
         self.loss_plot.setLabel("left", "|loss| (log)" if self._log_scale else "loss")
         self._update_losses()
 
@@ -133,7 +138,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         steps = np.asarray(snapshot.history_steps, dtype=np.float64)
         history = np.asarray(snapshot.history_losses, dtype=np.float64)
         history = history.reshape(len(steps), -1) if len(steps) else np.zeros((0, len(players)))
-        entries = []
+        entries, plotted = [], []
         for column, player in enumerate(players):
             values = (history[:, column] if column < history.shape[1]
                       else np.full(len(steps), np.nan))
@@ -147,7 +152,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
             _set_finite(self.loss_curves[player], steps, values)
             _set_finite(self.loss_trends[player], steps, moving_average(values))
             entries.append((f"{player.upper()}", color))
+            plotted.append(values)
         self._set_title(self.loss_plot, "losses", entries)
+        self._ranges[self.loss_plot].fit(*plotted)
 
     def _update_metrics(self) -> None:
         snapshot = self._snapshot
@@ -160,6 +167,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             self._prune(plot, self.metric_curves, list(series))
         steps = np.asarray(snapshot.metric_steps, dtype=np.float64)
         entries = {role: [] for role in plots}
+        plotted = {role: [] for role in plots}
         for name, (role, label, color, values) in series.items():
             if name not in self.metric_curves:
                 self._add_curve(plots[role], self.metric_curves, name, color, 2)
@@ -167,6 +175,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
                 values = np.where(values > 0, values, np.nan)  # log axis
             _set_finite(self.metric_curves[name], steps, values)
             entries[role].append((label, color))
+            plotted[role].append(values)
+        for role in ("divergence", "value"):
+            self._ranges[plots[role]].fit(*plotted[role])
         for role, plot in plots.items():
             if plot.isVisible() != bool(entries[role]):
                 plot.setVisible(bool(entries[role]))
