@@ -27,10 +27,12 @@ OUT = Path(__file__).resolve().parents[1] / "resources" / "examples"
 #: name -> (description, config changes, steps)
 EXAMPLES: dict[str, tuple[str, dict, int]] = {
     "ring8-recipe": (  # the best recipe, resources/examples/ring8-best.toml
-        "the 8-Gaussian ring learned well: non-saturating GAN, light R1, 8 latent codes, "
-        "a moving average of G",
-        {"target.name": "ring8", "model.r1": 0.01, "model.latent_codes": 8, "train.ema": 0.99,
-         "train.lr_d": 1e-3, "train.lr_g": 1e-3, "train.batch_size": 512}, 6000),
+        "the 8-Gaussian ring learned well: non-saturating GAN, light R1, 16 latent codes, "
+        "a moving average of G, the learning rate decayed over the last quarter",
+        {"target.name": "ring8", "model.r1": 0.01, "model.latent_codes": 16, "train.ema": 0.99,
+         "train.lr_d": 1e-3, "train.lr_g": 1e-3, "train.batch_size": 512, "train.steps": 6000,
+         "train.lr_schedule": "linear", "train.lr_decay_start": 0.75, "train.lr_final": 0.1},
+        6000),
     "grid25-recipe": (  # the best recipe, resources/examples/grid25-best.toml
         "the 25-Gaussian grid learned well: non-saturating GAN, R1, a moving average of G, "
         "the learning rate decayed over the last quarter",
