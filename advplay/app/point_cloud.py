@@ -87,6 +87,10 @@ class PointCloudItem(pg.GraphicsObject):
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph naming)
         return self._x, self._y
 
+    def group_colors(self) -> list[QtGui.QColor]:
+        """The palette colour of each group of dots drawn (one group per class present)."""
+        return [self._colors[index] for _, _, index in self._groups]
+
     @property
     def labels(self) -> np.ndarray | None:
         return self._labels

@@ -49,7 +49,7 @@ def points(item) -> np.ndarray:
 
 def colors(item) -> list:
     """The palette colour of each drawn group, as RGBA tuples."""
-    return [item._colors[index].getRgb() for _, index in item._groups]
+    return [color.getRgb() for color in item.group_colors()]
 
 
 @pytest.fixture

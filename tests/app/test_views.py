@@ -118,7 +118,7 @@ def test_scatters_hold_the_real_and_generated_points(data_view, snapshot):
     np.testing.assert_allclose(np.stack([x, y], axis=1), snapshot.real)
     # real samples are tinted by class: the item holds their labels, one colour group each
     np.testing.assert_array_equal(data_view.real_scatter.labels, snapshot.real_labels)
-    assert len(data_view.real_scatter._groups) == len(np.unique(snapshot.real_labels))
+    assert len(data_view.real_scatter.group_colors()) == len(np.unique(snapshot.real_labels))
 
 
 def test_one_class_can_be_shown_alone(data_view, snapshot):
