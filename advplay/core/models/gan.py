@@ -33,7 +33,8 @@ statistics and is drawn, scored and sampled with its running statistics (evaluat
 as the PacGAN code does; views and metrics then never change the running statistics.
 
 **Schedules** (``advplay.core.schedules``). ``train.lr_schedule`` decays both learning rates
-over ``train.steps`` iterations (cosine or linear); ``train.ema > 0`` keeps a moving average
+(cosine or linear) from the fraction ``train.lr_decay_start`` of ``train.steps`` iterations
+down to the factor ``train.lr_final``; ``train.ema > 0`` keeps a moving average
 of G's weights, updated after every iteration that moves G, and that average is what views,
 metrics and samples draw from (``sampler``); training itself always uses G.
 
