@@ -74,12 +74,16 @@ class PointCloudItem(pg.GraphicsObject):
         for label in classes:
             mask = slice(None) if self._labels is None else self._labels == label
             xy = np.column_stack([self._x[mask], self._y[mask]])
+            xy = xy[np.isfinite(xy).all(axis=1)]  # a NaN has no place to be drawn
+            if not len(xy):
+                continue
             polygon = pg.functions.arrayToQPolygonF(xy[:, 0], xy[:, 1])
             self._groups.append((xy, polygon, int(label) % len(self._colors)))
         self.prepareGeometryChange()
-        if len(self._x):
-            self._bounds = QtCore.QRectF(self._x.min(), self._y.min(),
-                                         np.ptp(self._x), np.ptp(self._y))
+        if self._groups:  # the finite points
+            drawn = np.concatenate([xy for xy, _, _ in self._groups])
+            low, high = drawn.min(axis=0), drawn.max(axis=0)
+            self._bounds = QtCore.QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
         else:
             self._bounds = QtCore.QRectF()
         self.update()
@@ -124,7 +128,7 @@ class PointCloudItem(pg.GraphicsObject):
         sprite = self._sprite(color, ratio)
         self._fragments.resize(len(xy))
         fields = self._fragments.ndarray()
-        # the view's transform has no rotation or shear: x' = m11 x + m31, y' = m22 y + m32
+        # the painter's affine map: x' = m11 x + m21 y + m31, y' = m12 x + m22 y + m32
         fields[:, 0] = transform.m11() * xy[:, 0] + transform.m21() * xy[:, 1] + transform.m31()
         fields[:, 1] = transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.m32()
         fields[:, 2:4] = 0.0

@@ -53,6 +53,18 @@ def test_a_dot_without_a_rim_has_none(qtbot):
     assert row[0] == FILL and not any(b > r for r, g, b in row)
 
 
+def test_points_that_are_not_finite_are_skipped(qtbot):
+    cloud = PointCloudItem(7.0, [FILL])
+    cloud.setData([50.0, np.nan, 20.0], [50.0, 10.0, np.inf])
+    image = render(cloud)
+    assert rgb(image, 100, 100) == FILL
+    assert len(cloud.getData()[0]) == 3  # the data stay as given
+    rect = cloud.boundingRect()
+    assert rect.left() <= 50 <= rect.right() and np.isfinite([rect.width(), rect.height()]).all()
+    cloud.setData([np.nan], [np.nan])  # nothing drawable at all
+    assert rgb(render(cloud), 100, 100) == (255, 255, 255)
+
+
 def test_a_new_palette_redraws_the_dots_in_the_new_colours(qtbot):
     cloud = PointCloudItem(7.0, [FILL])
     cloud.setData([50.0], [50.0])
