@@ -27,10 +27,12 @@ FORMAT = "advplay-drawing"
 VERSION = 1
 #: a drawing file must not unpack to more than this (a ZIP bomb stays a small file)
 MAX_UNPACKED_BYTES = 256 << 20
-#: what reading a damaged .npz (a ZIP of arrays) can raise: zipfile raises NotImplementedError
-#: for an unknown compression method and RuntimeError for an encrypted member
-ARCHIVE_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-                  zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError)
+#: what reading a damaged ZIP can raise: zipfile raises NotImplementedError for an unknown
+#: compression method and RuntimeError for an encrypted member
+ZIP_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile,
+              zlib.error, NotImplementedError, RuntimeError)
+#: and a damaged .npz (a ZIP of arrays), whose members are looked up and converted
+ARCHIVE_ERRORS = (*ZIP_ERRORS, KeyError, TypeError)
 #: the canvas window of new drawings, imported images and point sets
 DEFAULT_BOUNDS: Bounds = (-2.0, 2.0, -2.0, 2.0)
 

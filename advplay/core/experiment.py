@@ -33,7 +33,6 @@ import io
 import json
 import os
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,8 @@ import numpy as np
 import torch
 
 from advplay.core.config import Config, config_from_dict, dump_config
-from advplay.core.drawn import ARCHIVE_ERRORS, DrawnTarget, check_drawing, save_drawing
+from advplay.core.drawn import (ARCHIVE_ERRORS, ZIP_ERRORS, DrawnTarget, check_drawing,
+                                save_drawing)
 from advplay.core.errors import ConfigError
 from advplay.core.paths import data_folder, temporary_beside
 from advplay.core.session import Session
@@ -178,8 +178,7 @@ def _read_members(path: Path) -> dict[str, bytes]:
             return {name: archive.read(name) for name in wanted}
     except ConfigError:
         raise
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
-            NotImplementedError, RuntimeError) as error:
+    except ZIP_ERRORS as error:
         raise ConfigError("experiment", where,
                           f"is not a readable advplay experiment ({error})") from None
 
