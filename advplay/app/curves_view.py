@@ -12,7 +12,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 
-from advplay.app.plot_ranges import RoundRange
+from advplay.app.plot_ranges import RoundRange, round_up
 from advplay.app.plot_style import cache_axes
 
 from advplay.app.data_view import FAKE_COLOR
@@ -224,15 +224,6 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if self._titles.get(title) != text:
             self._titles[title] = text
             plot.setTitle(text, size="9pt")
-
-
-def round_up(value: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 5, 7.5 x 10^k that is >= ``value`` (> 0)."""
-    decade = 10.0 ** np.floor(np.log10(value))
-    for mantissa in (1.0, 1.5, 2.0, 3.0, 5.0, 7.5, 10.0):
-        if mantissa * decade >= value * (1 - 1e-12):
-            return float(mantissa * decade)
-    return float(10.0 * decade)
 
 
 class LogFriendlyAxis(pg.AxisItem):

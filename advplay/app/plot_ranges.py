@@ -21,13 +21,19 @@ LOOSEST_FILL = 1 / 3
 TICKS = 4
 
 
+def round_up(value: float, mantissas=(1.0, 1.5, 2.0, 3.0, 5.0, 7.5)) -> float:
+    """The smallest of ``mantissas`` x 10^k that is >= ``value`` (> 0); the default steps
+    are fine enough for an axis end (the curves' step axis)."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    for mantissa in (*mantissas, 10.0):
+        if mantissa * decade >= value * (1 - 1e-12):
+            return float(mantissa * decade)
+    return float(10.0 * decade)
+
+
 def nice_step(span: float) -> float:
-    """The smallest of 1, 2, 5 x 10^k that is >= ``span`` (> 0)."""
-    decade = 10.0 ** math.floor(math.log10(span))
-    for mantissa in (1.0, 2.0, 5.0, 10.0):
-        if mantissa * decade >= span * (1 - 1e-12):
-            return mantissa * decade
-    return 10.0 * decade
+    """The smallest of 1, 2, 5 x 10^k that is >= ``span`` (> 0): a tick step."""
+    return round_up(span, (1.0, 2.0, 5.0))
 
 
 def nice_bounds(low: float, high: float, log: bool = False) -> tuple[float, float]:
