@@ -40,7 +40,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._name = name
         self._x = self._y = np.zeros(0)
         self._labels: np.ndarray | None = None
-        self._groups: list[tuple[np.ndarray, QtGui.QPolygonF, int]] = []
+        self._groups: list[tuple[np.ndarray, int]] = []  # (finite points (n, 2), palette index)
         self._sprites: dict[tuple[int, float], QtGui.QPixmap] = {}
         self._fragments = PrimitiveArray(QtGui.QPainter.PixmapFragment, _FRAGMENT_FIELDS)
         self._bounds = QtCore.QRectF()
@@ -53,8 +53,7 @@ class PointCloudItem(pg.GraphicsObject):
         self._colors = [QtGui.QColor(*color) for color in colors]
         self._rim = None if rim is None else QtGui.QColor(*rim)
         self.opts["brush"] = self._colors[0]  # the legend's sample
-        self._groups = [(xy, polygon, label % len(self._colors))
-                        for xy, polygon, label in self._groups]
+        self._groups = [(xy, label % len(self._colors)) for xy, label in self._groups]
         self._sprites.clear()
         self.update()
 
@@ -67,21 +66,16 @@ class PointCloudItem(pg.GraphicsObject):
         self._y = np.asarray(y, dtype=np.float64)
         self._labels = None if labels is None else np.asarray(labels, dtype=np.int64)
         self._groups = []
-        if not len(self._x):  # nothing to draw (pyqtgraph cannot make an empty polygon)
-            classes = []
-        else:
-            classes = [0] if self._labels is None else np.unique(self._labels)
+        classes = [0] if self._labels is None else np.unique(self._labels)
         for label in classes:
             mask = slice(None) if self._labels is None else self._labels == label
             xy = np.column_stack([self._x[mask], self._y[mask]])
             xy = xy[np.isfinite(xy).all(axis=1)]  # a NaN has no place to be drawn
-            if not len(xy):
-                continue
-            polygon = pg.functions.arrayToQPolygonF(xy[:, 0], xy[:, 1])
-            self._groups.append((xy, polygon, int(label) % len(self._colors)))
+            if len(xy):
+                self._groups.append((xy, int(label) % len(self._colors)))
         self.prepareGeometryChange()
         if self._groups:  # the finite points
-            drawn = np.concatenate([xy for xy, _, _ in self._groups])
+            drawn = np.concatenate([xy for xy, _ in self._groups])
             low, high = drawn.min(axis=0), drawn.max(axis=0)
             self._bounds = QtCore.QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
         else:
@@ -93,7 +87,7 @@ class PointCloudItem(pg.GraphicsObject):
 
     def group_colors(self) -> list[QtGui.QColor]:
         """The palette colour of each group of dots drawn (one group per class present)."""
-        return [self._colors[index] for _, _, index in self._groups]
+        return [self._colors[index] for _, index in self._groups]
 
     @property
     def labels(self) -> np.ndarray | None:
@@ -115,22 +109,21 @@ class PointCloudItem(pg.GraphicsObject):
         transform = painter.transform()
         painter.resetTransform()
         raster = painter.paintEngine().type() == QtGui.QPaintEngine.Type.Raster
-        for xy, polygon, color in self._groups:
+        for xy, color in self._groups:
+            positions = _device_positions(transform, xy)
             if raster:
-                self._blit(painter, transform, xy, color)
+                self._blit(painter, positions, color)
             else:
-                self._draw_points(painter, transform.map(polygon), color)
+                self._draw_points(painter, positions, color)
 
-    def _blit(self, painter, transform: QtGui.QTransform, xy: np.ndarray, color: int) -> None:
-        """One sprite per dot at the device positions of ``xy`` (n, 2)."""
+    def _blit(self, painter, positions: np.ndarray, color: int) -> None:
+        """One sprite per dot at the device ``positions`` (n, 2)."""
         device = painter.device()
         ratio = device.devicePixelRatioF() if device is not None else 1.0
         sprite = self._sprite(color, ratio)
-        self._fragments.resize(len(xy))
+        self._fragments.resize(len(positions))
         fields = self._fragments.ndarray()
-        # the painter's affine map: x' = m11 x + m21 y + m31, y' = m12 x + m22 y + m32
-        fields[:, 0] = transform.m11() * xy[:, 0] + transform.m21() * xy[:, 1] + transform.m31()
-        fields[:, 1] = transform.m12() * xy[:, 0] + transform.m22() * xy[:, 1] + transform.m32()
+        fields[:, 0:2] = positions
         fields[:, 2:4] = 0.0
         fields[:, 4] = sprite.width()
         fields[:, 5] = sprite.height()
@@ -162,14 +155,22 @@ class PointCloudItem(pg.GraphicsObject):
             self._sprites[key] = sprite
         return self._sprites[key]
 
-    def _draw_points(self, painter, polygon: QtGui.QPolygonF, color: int) -> None:
+    def _draw_points(self, painter, positions: np.ndarray, color: int) -> None:
         """Vector dots (SVG and other non-raster devices): round points of a cosmetic pen."""
+        polygon = pg.functions.arrayToQPolygonF(positions[:, 0], positions[:, 1])
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         if self._rim is not None:
             painter.setPen(_dot_pen(self._rim, self._size + 0.5))
             painter.drawPoints(polygon)
         painter.setPen(_dot_pen(self._colors[color], self._size - 1))
         painter.drawPoints(polygon)
+
+
+def _device_positions(transform: QtGui.QTransform, xy: np.ndarray) -> np.ndarray:
+    """``xy`` (n, 2) through the painter's affine map: x' = m11 x + m21 y + m31,
+    y' = m12 x + m22 y + m32."""
+    matrix = np.array([[transform.m11(), transform.m12()], [transform.m21(), transform.m22()]])
+    return xy @ matrix + (transform.m31(), transform.m32())
 
 
 def _dot_pen(color: QtGui.QColor, size: float) -> QtGui.QPen:
