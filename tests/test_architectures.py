@@ -8,7 +8,8 @@ from torch import nn
 from advplay.core.config import Config, config_from_dict, load_config
 from advplay.core.errors import ConfigError
 from advplay.core.experiment import load_experiment, save_experiment
-from advplay.core.nets import Maxout, discriminator_network, generator_network, maxout_mlp
+from advplay.core.nets import (Maxout, all_finite, discriminator_network, generator_network,
+                               maxout_mlp)
 from advplay.core.session import Session
 from advplay.bench.modes import PRESETS
 
@@ -116,3 +117,16 @@ def test_shipped_presets_load_and_train_a_step(path):
     config = load_config(path)
     assert config.target.name in ("ring8", "grid25")
     Session(config.replace({"train.metrics_every": 1000})).step(1)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_all_finite_finds_any_nan_or_infinity(bad):
+    weights = [torch.ones(3, 4), torch.zeros(5)]
+    assert all_finite(weights) and all_finite([])
+    weights[1][2] = bad
+    assert not all_finite(weights)
+    assert not all_finite([torch.tensor([float("inf"), -float("inf")])])  # they do not cancel
+
+
+def test_all_finite_does_not_overflow_on_huge_finite_weights():
+    assert all_finite([torch.full((1000,), 3e38), torch.full((10,), -3e38)])

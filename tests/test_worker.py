@@ -1,5 +1,6 @@
 """The worker: its command handling driven directly (no process), then the real process."""
 
+import math
 import time
 
 import pytest
@@ -48,6 +49,23 @@ def test_play_trains_in_chunks_and_renders_in_the_background(worker):
     worker.handle(("pause",))
     assert worker.published[-1][0] == "snapshot"
     assert worker.published[-1][1].step == worker.session.step_count
+
+
+def test_chunks_end_when_the_next_frame_falls_due(worker, monkeypatch):
+    from advplay.worker import process
+
+    worker.handle(("configure", SMALL.to_dict()))
+    assert worker._chunk_steps() == 1  # the pace is not known yet
+    step = worker._seconds_per_step = 2.0 ** -10  # binary fractions: exact arithmetic
+    monkeypatch.setattr(process.time, "perf_counter", lambda: 64.0)
+    worker._next_frame = 64.0 + 32 * step  # due within a chunk and a half: the chunk ends there
+    assert worker._chunk_steps() == 32
+    worker._next_frame = 200.0  # far: a plain chunk
+    assert worker._chunk_steps() == math.ceil(process.CHUNK_SECONDS / step)
+    worker._next_frame = 63.0  # overdue, the renderer still busy: short chunks
+    assert worker._chunk_steps() == math.ceil(process.CHUNK_SECONDS / 5 / step)
+    worker.handle(("speed", 40))  # a speed limit caps the chunk at its share
+    assert worker._chunk_steps() == int(40 * process.CHUNK_SECONDS)
 
 
 def test_bad_changes_are_reported_not_raised(worker):

@@ -11,6 +11,7 @@ Messages out: ``("snapshot", Snapshot, stats)``, ``("error", text, Snapshot | No
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -26,8 +27,10 @@ from advplay.core.session import Capture, Session
 MAX_FPS = 15.0
 #: share of one core the render thread may use
 RENDER_BUDGET = 0.3
-#: wall time of one training chunk between command checks
-CHUNK_SECONDS = 0.02
+#: wall time of one training chunk between command checks: long enough that the per-chunk
+#: checks (losses and weights finite, one host sync) cost ~1% of training, short enough that
+#: Pause and slider changes take effect before a person notices
+CHUNK_SECONDS = 0.05
 #: resolution of the live discriminator surface (exports render their own, finer)
 LIVE_SURFACE_RESOLUTION = 64
 
@@ -76,7 +79,7 @@ class Worker:
         self.max_steps_per_second: float | None = None
         self.renderer = Renderer(publish)
         self.renderer.start()
-        self._chunk = 1
+        self._seconds_per_step = 0.0  # unknown until a chunk is timed
         self._next_frame = 0.0
         self._rate_window: list[tuple[float, int]] = []
 
@@ -132,7 +135,7 @@ class Worker:
         target = None if self.drawing is None else DrawnTarget(*self.drawing)
         self.session = Session(self.config, target=target,
                                surface_resolution=LIVE_SURFACE_RESOLUTION)
-        self._chunk = 1
+        self._seconds_per_step = 0.0  # unknown until a chunk is timed
         self._rate_window.clear()
         self._publish_now()
 
@@ -151,7 +154,7 @@ class Worker:
         self.renderer.idle.wait()
         self._set_playing(False)
         self.config, self.drawing, self.session = experiment.config, experiment.drawing, session
-        self._chunk = 1
+        self._seconds_per_step = 0.0  # unknown until a chunk is timed
         self._rate_window.clear()
         self._publish_now()
 
@@ -191,9 +194,10 @@ class Worker:
     def train_chunk(self) -> None:
         """Train about ``CHUNK_SECONDS`` worth of steps, then maybe hand a frame to the renderer."""
         session = self.session
+        steps = self._chunk_steps()
         start = time.perf_counter()
         try:
-            session.step(self._chunk)
+            session.step(steps)
         except TrainingDiverged as error:
             self._report_divergence(error)
             return
@@ -201,19 +205,30 @@ class Worker:
             self._report_crash()
             return
         elapsed = time.perf_counter() - start
-        self._adapt_chunk(elapsed)
+        self._seconds_per_step = elapsed / steps
         self._rate_window.append((time.perf_counter(), session.step_count))
-        self._throttle(elapsed)
+        if self.max_steps_per_second:
+            time.sleep(max(0.0, steps / self.max_steps_per_second - elapsed))
         self._maybe_render()
 
-    def _adapt_chunk(self, elapsed: float) -> None:
-        per_step = elapsed / self._chunk
-        self._chunk = max(1, min(1000, int(CHUNK_SECONDS / max(per_step, 1e-6))))
-
-    def _throttle(self, elapsed: float) -> None:
+    def _chunk_steps(self) -> int:
+        """Steps in the next chunk: about ``CHUNK_SECONDS`` worth, stretched or cut to end when
+        the next frame falls due (one chunk per frame at full frame rate, so frames keep their
+        pace); short while an overdue frame waits for the renderer; one step while the pace is
+        unknown; at most a ``CHUNK_SECONDS`` share of a speed limit."""
+        if not self._seconds_per_step:
+            return 1
+        until_frame = self._next_frame - time.perf_counter()
+        if until_frame < 0:  # the renderer is still busy with the last frame
+            seconds = CHUNK_SECONDS / 5
+        elif until_frame < 1.5 * CHUNK_SECONDS:
+            seconds = until_frame
+        else:
+            seconds = CHUNK_SECONDS
+        steps = math.ceil(seconds / self._seconds_per_step)
         if self.max_steps_per_second:
-            self._chunk = max(1, min(self._chunk, int(self.max_steps_per_second * CHUNK_SECONDS) or 1))
-            time.sleep(max(0.0, self._chunk / self.max_steps_per_second - elapsed))
+            steps = min(steps, int(self.max_steps_per_second * CHUNK_SECONDS))
+        return max(1, min(1000, steps))
 
     def _maybe_render(self) -> None:
         now = time.perf_counter()

@@ -35,7 +35,7 @@ from torch import Tensor, nn
 
 from advplay.core.losses import wasserstein_gradient_penalty
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
-from advplay.core.nets import mlp
+from advplay.core.nets import all_finite, mlp
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
 
@@ -234,9 +234,7 @@ class EncoderModel:
 
     def parameters_finite(self) -> bool:
         """Whether every parameter of every network is finite (one host sync)."""
-        flags = [torch.isfinite(p).all() for name in self.networks
-                 for p in getattr(self, name).parameters()]
-        return bool(torch.stack(flags).all())
+        return all_finite(p for name in self.networks for p in getattr(self, name).parameters())
 
     # ----------------------------------------------------------------- frames
 

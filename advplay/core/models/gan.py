@@ -59,8 +59,8 @@ from advplay.core.config import Config
 from advplay.core.losses import LOSSES, wasserstein_gradient_penalty
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
-from advplay.core.nets import (discriminator_network, generator_network, rest_in_evaluation,
-                                training_mode)
+from advplay.core.nets import (all_finite, discriminator_network, generator_network,
+                                rest_in_evaluation, training_mode)
 from advplay.core.optimal import optimal_discriminator
 from advplay.core.schedules import averaged_copy, ema_update, lr_factor
 from advplay.core.snapshot import frozen_array
@@ -364,5 +364,4 @@ class GAN:
 
     def parameters_finite(self) -> bool:
         """Whether every parameter of both players is finite (one host sync)."""
-        flags = [torch.isfinite(p).all() for p in self._g_params + self._d_params]
-        return bool(torch.stack(flags).all())
+        return all_finite(self._g_params + self._d_params)

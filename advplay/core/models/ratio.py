@@ -42,7 +42,7 @@ from torch.nn import functional as F
 from advplay.core.config import Config, allowed_choices
 from advplay.core.errors import ConfigError
 from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
-from advplay.core.nets import mlp
+from advplay.core.nets import all_finite, mlp
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target, make_target
 
@@ -291,7 +291,7 @@ class DensityRatio:
         self._reference_rng.bit_generator.state = state["reference_rng"]
 
     def parameters_finite(self) -> bool:
-        return bool(torch.stack([torch.isfinite(p).all() for p in self._params]).all())
+        return all_finite(self._params)
 
     # ----------------------------------------------------------------- estimates
 
