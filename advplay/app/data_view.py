@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from advplay.app.plot_style import cache_axes
+from advplay.app.plot_style import cache_axes, cache_static_layer
 from advplay.app.point_cloud import PointCloudItem
 from advplay.app.surface_names import surface_names
 from PySide6 import QtCore, QtGui
@@ -196,6 +196,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self._placements: dict[str, tuple] = {}  # image -> (bounds, shape)
         self._view_bounds = None
         self._density = None  # (density in [0, 1] (H, W), bounds)
+        self._density_shown = None  # the _density the image holds; frames leave it and its cache
         self._color_bar_state = None  # (levels, label) the colour bar shows
         self._real_key = None  # bytes of the (points, labels) the real scatter holds
         self._visible_class: int | None = None  # show only this class (conditional models)
@@ -224,6 +225,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self.density_image = _SmoothImageItem(axisOrder="row-major")
         self.density_image.setColorMap(pg.ColorMap(
             [0.0, 1.0], [(*DENSITY_COLOR, 0), (*DENSITY_COLOR, 210)]))
+        cache_static_layer(self.density_image)  # redrawn with the target, not every frame
         self.contour_lines = _segments_item(CONTOUR_COLOR, 1)
         self.boundary_line = _segments_item(BOUNDARY_COLOR, 2, name="D = 0.5")
         self.manifold_lines = pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
@@ -347,6 +349,9 @@ class DataView(pg.GraphicsLayoutWidget):
     def _update_density(self) -> None:
         if self._density is None or not self.density_image.isVisible():
             return
+        if self._density_shown is self._density:
+            return
+        self._density_shown = self._density
         density, bounds = self._density
         self.density_image.setImage(density, autoLevels=False, levels=(0.0, 1.0))
         self._place_image(self.density_image, "density", bounds)

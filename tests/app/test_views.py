@@ -319,11 +319,21 @@ def test_curves_view_plots_the_metrics_present(curves_view):
     steps, fraction = curves_view.metric_curves["modes_captured"].getData()
     assert len(steps) == len(snapshot.metric_steps) and np.nanmax(fraction) <= 1.0
     assert curves_view.coverage_plot.isVisible() and curves_view.divergence_plot.isVisible()
+    lowest = [curves_view.divergence_plot, curves_view.value_plot][curves_view.value_plot.isVisible()]
+    assert _step_values_shown(curves_view) == [lowest]  # only under the lowest plot shown
 
     no_metrics = replaced(snapshot, metric_steps=np.zeros(0, dtype=np.int64), metric_history={})
     curves_view.show_snapshot(no_metrics)
     assert curves_view.metric_curves == {}
     assert not curves_view.coverage_plot.isVisible()
+    assert _step_values_shown(curves_view) == [curves_view.loss_plot]
+
+
+def _step_values_shown(view) -> list:
+    """The plots whose step axis shows its values and its "step" label."""
+    plots = (view.loss_plot, view.coverage_plot, view.divergence_plot, view.value_plot)
+    return [plot for plot in plots if plot.getAxis("bottom").style["showValues"]
+            and plot.getAxis("bottom").label.isVisible()]
 
 
 def test_log_scale_shows_absolute_losses_and_skips_zeros(curves_view, snapshot):
