@@ -55,40 +55,44 @@ _CORNERS = np.array([[0, 0], [0, 1], [1, 1], [1, 0]])
 
 
 def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
-                     level: float) -> np.ndarray:
-    """Segments of the ``level`` isocurve of ``values`` (H, W) sampled at ``(xs[column],
-    ys[row])``, by vectorised marching squares; cells with a non-finite corner are skipped.
+                     levels) -> np.ndarray:
+    """Segments of the isocurves of ``values`` (H, W) sampled at ``(xs[column], ys[row])`` at
+    ``levels`` (one value or several, all in one vectorised marching-squares pass: five levels
+    cost about what one did level by level); cells with a non-finite corner are skipped.
 
     Returns (2S, 2): consecutive rows are the two ends of a segment (``connect="pairs"``).
     """
-    above = values > level
+    levels = np.atleast_1d(np.asarray(levels, dtype=np.float64))
+    above = values[None] > levels[:, None, None]  # (L, H, W)
     finite = np.isfinite(values)
     finite = finite[:-1, :-1] & finite[:-1, 1:] & finite[1:, 1:] & finite[1:, :-1]
-    sides = [above[r:r + above.shape[0] - 1, c:c + above.shape[1] - 1] for r, c in _CORNERS]
+    height, width = values.shape
+    sides = [above[:, r:r + height - 1, c:c + width - 1] for r, c in _CORNERS]
     # edge k joins corner k and corner k + 1: bottom, right, top, left
     cut = [(sides[k] != sides[(k + 1) % 4]) & finite for k in range(4)]
     count = cut[0].view(np.int8) + cut[1].view(np.int8) + cut[2].view(np.int8) \
         + cut[3].view(np.int8)
-    rows, cols = np.nonzero(count == 2)
-    edges = np.nonzero(np.stack([c[rows, cols] for c in cut], axis=1))[1]  # two per cell, in order
-    simple = _edge_crossings(values, xs, ys, level, np.repeat(rows, 2), np.repeat(cols, 2), edges)
+    cell = np.nonzero(count == 2)  # (level index, row, column) of each cell cut twice
+    edges = np.nonzero(np.stack([c[cell] for c in cut], axis=1))[1]  # two per cell, in order
+    simple = _edge_crossings(values, xs, ys, *(np.repeat(i, 2) for i in cell), edges, levels)
     # Saddle cells (all four edges cut) are split by the value at the cell centre: on the side
     # of corner 00 the curve cuts off corners 01 and 10 (edges 0-1, 2-3), else 00 and 11 (3-0, 1-2).
-    rows, cols = np.nonzero(count == 4)
+    which, rows, cols = np.nonzero(count == 4)
     centre = values[rows, cols] + values[rows, cols + 1] + values[rows + 1, cols + 1] \
         + values[rows + 1, cols]
-    same = (centre > 4 * level) == sides[0][rows, cols]
+    same = (centre > 4 * levels[which]) == sides[0][which, rows, cols]
     edges = np.where(same[:, None], [0, 1, 2, 3], [3, 0, 1, 2]).ravel()
-    saddle = _edge_crossings(values, xs, ys, level, np.repeat(rows, 4), np.repeat(cols, 4), edges)
+    saddle = _edge_crossings(values, xs, ys, *(np.repeat(i, 4) for i in (which, rows, cols)),
+                             edges, levels)
     return np.concatenate([simple, saddle])
 
 
-def _edge_crossings(values, xs, ys, level, rows, cols, edges) -> np.ndarray:
-    """Where ``values`` crosses ``level`` on edge ``edges`` of cells (``rows``, ``cols``)."""
+def _edge_crossings(values, xs, ys, which, rows, cols, edges, levels) -> np.ndarray:
+    """Where ``values`` crosses ``levels[which]`` on edge ``edges`` of cells (``rows``, ``cols``)."""
     start, end = _CORNERS[edges], _CORNERS[(edges + 1) % 4]  # (n, 2) offsets
     r0, c0, r1, c1 = rows + start[:, 0], cols + start[:, 1], rows + end[:, 0], cols + end[:, 1]
     v0, v1 = values[r0, c0], values[r1, c1]
-    t = (level - v0) / (v1 - v0)  # the signs differ, so v1 != v0
+    t = (levels[which] - v0) / (v1 - v0)  # the signs differ, so v1 != v0
     return np.stack([xs[c0] + t * (xs[c1] - xs[c0]), ys[r0] + t * (ys[r1] - ys[r0])], axis=1)
 
 
@@ -361,8 +365,7 @@ class DataView(pg.GraphicsLayoutWidget):
             return
         values, style = self._surface_values()
         xs, ys = grid_axes(self._snapshot.bounds, values.shape)
-        minor = [contour_segments(values, xs, ys, level) for level in style["contours"]]
-        _set_segments(self.contour_lines, np.concatenate(minor) if minor else np.empty((0, 2)))
+        _set_segments(self.contour_lines, contour_segments(values, xs, ys, style["contours"]))
         boundary = style["boundary"]
         _set_segments(self.boundary_line, np.empty((0, 2)) if boundary is None
                       else contour_segments(values, xs, ys, boundary))

@@ -242,6 +242,21 @@ def test_contour_segments_follow_the_level():
     assert len(contour_segments(np.zeros((5, 5)), xs[:5], ys[:5], 1.0)) == 0
 
 
+def test_contour_segments_of_several_levels_are_each_levels_segments():
+    xs, ys = np.linspace(-2, 2, 41), np.linspace(-2, 2, 31)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+
+    def as_set(segments):
+        return {tuple(np.round(pair.ravel(), 9)) for pair in segments.reshape(-1, 2, 2)}
+
+    for values in (grid_x**2 + grid_y**2, grid_x * grid_y):  # the second has saddles at 0
+        levels = [-0.5, 0.0, 0.25, 1.0]
+        together = contour_segments(values, xs, ys, levels)
+        apart = np.concatenate([contour_segments(values, xs, ys, level) for level in levels])
+        assert len(together) == len(apart) > 0 and as_set(together) == as_set(apart)
+    assert contour_segments(grid_x, xs, ys, []).shape == (0, 2)
+
+
 def test_surface_style_for_probabilities_and_scores():
     logit = np.linspace(-4, 4, 64, dtype=np.float32).reshape(8, 8)
     probability = 1 / (1 + np.exp(-logit))
