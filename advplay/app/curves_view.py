@@ -71,6 +71,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._snapshot = None
         self._titles: dict[str, str] = {}
         self._step_range = None  # the upper end of the step axis
+        self._metrics_key = None  # what the metric plots show (see _update_metrics)
         self.loss_plot = self._add_plot(0, "loss")
         self.coverage_plot = self._add_plot(1, "fraction")
         self.coverage_plot.setYRange(0.0, 1.0, padding=0.04)
@@ -160,6 +161,15 @@ class CurvesView(pg.GraphicsLayoutWidget):
         snapshot = self._snapshot
         if snapshot is None:
             return
+        # Metrics are recorded every `metrics_every` steps, less often than the curves redraw:
+        # an unchanged history leaves its plots alone, so only the loss plot repaints.
+        steps = snapshot.metric_steps
+        key = (len(steps), int(steps[-1]) if len(steps) else None,
+               tuple((name, np.asarray(values)[-1:].tobytes())  # bytes: NaN equals NaN
+                     for name, values in snapshot.metric_history.items()))
+        if key == self._metrics_key:
+            return
+        self._metrics_key = key
         series = _plottable_metrics(snapshot)
         plots = {"coverage": self.coverage_plot, "divergence": self.divergence_plot,
                  "value": self.value_plot}

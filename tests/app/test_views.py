@@ -344,6 +344,25 @@ def test_curves_view_plots_the_metrics_present(curves_view):
     assert _step_values_shown(curves_view) == [curves_view.loss_plot]
 
 
+def test_metric_plots_are_left_alone_until_a_new_metric_record(curves_view, monkeypatch):
+    session = Session(Config())
+    session.step(100)
+    first = session.snapshot()
+    curves_view.show_snapshot(first)
+    calls = []
+    curve = curves_view.metric_curves["high_quality"]
+    original = curve.setData
+    monkeypatch.setattr(curve, "setData", lambda *a, **k: calls.append(1) or original(*a, **k))
+    session.step(10)  # losses move on; no metric recorded (every 100 steps)
+    later = session.snapshot()
+    assert len(later.metric_steps) == len(first.metric_steps)
+    curves_view.show_snapshot(later)
+    assert calls == [] and len(curves_view.loss_curves["d"].getData()[0]) == 110
+    session.step(90)
+    curves_view.show_snapshot(session.snapshot())
+    assert calls and len(curve.getData()[0]) == len(first.metric_steps) + 1
+
+
 def _step_values_shown(view) -> list:
     """The plots whose step axis shows its values and its "step" label."""
     plots = (view.loss_plot, view.coverage_plot, view.divergence_plot, view.value_plot)
