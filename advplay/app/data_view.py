@@ -235,6 +235,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self.manifold_lines = pg.PlotDataItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
                                               skipFiniteCheck=True, name="G(latent grid)")
         self.real_scatter = PointCloudItem(POINT_SIZE, REAL_CLASS_COLORS, name="real")
+        cache_static_layer(self.real_scatter)  # the real samples change with the target only
         self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name="\u2212\u2207 G loss")
         self.fake_scatter = PointCloudItem(POINT_SIZE + 1, FAKE_CLASS_COLORS, rim=(0, 0, 0, 180),
                                            name="generated")
