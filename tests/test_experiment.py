@@ -192,7 +192,7 @@ def test_the_archive_is_documented_members_only(saved):
 
 
 def test_shipped_examples_open_and_are_the_ones_the_script_writes():
-    from advplay.examples import EXAMPLES, OUT
+    from advplay.examples import EXAMPLES, OUT, example_config
 
     shipped = sorted(path.stem for path in OUT.glob("*.advplay"))
     assert shipped == sorted(EXAMPLES)
@@ -204,6 +204,11 @@ def test_shipped_examples_open_and_are_the_ones_the_script_writes():
         for key, value in EXAMPLES[name][1].items():
             section, field = key.split(".")
             assert values[section][field] == value, (name, key)
+        if not name.startswith("drawn-"):  # model and training in full, recipe files included
+            expected = example_config(name).to_dict()
+            for section in ("model", "train"):
+                assert values[section] == expected[section], (name, section)
+            assert values["target"]["name"] == expected["target"]["name"], name
 
 
 def test_saved_files_get_the_users_usual_permissions(tmp_path):
