@@ -163,10 +163,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             return
         # Metrics are recorded every `metrics_every` steps, less often than the curves redraw:
         # an unchanged history leaves its plots alone, so only the loss plot repaints.
-        steps = snapshot.metric_steps
-        key = (len(steps), int(steps[-1]) if len(steps) else None,
-               tuple((name, np.asarray(values)[-1:].tobytes())  # bytes: NaN equals NaN
-                     for name, values in snapshot.metric_history.items()))
+        key = _metric_history_key(snapshot)
         if key == self._metrics_key:
             return
         self._metrics_key = key
@@ -302,6 +299,15 @@ def _plottable_metrics(snapshot) -> dict:
                 name, (name.replace("_", " "), OTHER_COLORS[index % len(OTHER_COLORS)]))
             result[name] = ("value", label, color, values)
     return result
+
+
+def _metric_history_key(snapshot) -> tuple:
+    """What identifies the metric history drawn: its length, last step and last values
+    (compared as bytes, so NaN equals NaN)."""
+    steps = snapshot.metric_steps
+    return (len(steps), int(steps[-1]) if len(steps) else None,
+            tuple((name, np.asarray(values)[-1:].tobytes())
+                  for name, values in snapshot.metric_history.items()))
 
 
 def _last_finite(values) -> str:

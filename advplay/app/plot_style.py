@@ -16,7 +16,7 @@ def cache_axes(plot: pg.PlotItem) -> None:
     """
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
-        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        cache_static_layer(axis)
         cache_static_layer(axis.label)  # the unit, a rich-text item of its own
     cache_static_layer(plot.titleLabel.item)
 
