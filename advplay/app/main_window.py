@@ -16,6 +16,7 @@ from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode, with_reference_drawing
 from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.explanations import explanation_html
+from advplay.app.labels import fix_label_size
 from advplay.app.export_actions import ExportActions
 from advplay.app.menus import WindowMenus
 from advplay.app.side_views import SideViews
@@ -137,11 +138,11 @@ class MainWindow(QMainWindow):
         self.rate_label.setToolTip("Training speed in the worker process")
         self.device_label = QLabel("")
         self.device_label.setToolTip("Where the networks train")
-        # Widths fixed for the longest text: a label that grows with its digits would make the
-        # status bar lay itself out again on every frame.
+        # Sizes fixed for the longest text: a label that grows with its digits would make the
+        # window lay itself out again on every frame.
         for label, widest in ((self.step_label, "Step 00000000"), (self.rate_label, "00,000 steps/s"),
                               (self.device_label, "device: cuda:0")):
-            label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 8)
+            fix_label_size(label, widest)
             self.statusBar().addPermanentWidget(label)
         self.statusBar().showMessage("Starting the training process…")
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QToolBar, QToolButton
 
 from advplay.app.actions import make_action
+from advplay.app.labels import fix_label_size
 
 #: replay speeds: label -> frames per second
 REPLAY_SPEEDS = {"0.5×": 7.5, "1×": 15.0, "2×": 30.0, "4×": 60.0}
@@ -64,8 +65,7 @@ class TimelineBar(QToolBar):
         self.mark_start.triggered.connect(lambda: self._mark(0))
         self.mark_end.triggered.connect(lambda: self._mark(1))
         self.label = QLabel()
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(
-            "step 00000000 · range 00000000–00000000") + 8)
+        fix_label_size(self.label, "step 00000000 · range 00000000–00000000")
         for widget in (replay, self.speed):
             self.addWidget(widget)
         self.addWidget(self.slider)

@@ -60,12 +60,15 @@ def gui_run(config: Config, seconds: float) -> tuple[float, list[float], int]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from advplay.app import configure_application, freeze_startup_objects
     from advplay.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
+    configure_application(app)  # as `advplay` does
     window = MainWindow(config)
     window.files.ask = lambda title, text: "discard"  # no "save before quitting?" dialog
     window.show()
+    freeze_startup_objects()
     frames: list[tuple[float, int]] = []
     window.snapshot_shown.connect(lambda s: frames.append((time.perf_counter(), s.step)))
     _wait(app, lambda: window.snapshot is not None, 120)
