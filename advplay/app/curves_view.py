@@ -1,17 +1,20 @@
 """Training curves: player losses, and the target metrics (mode coverage, divergences).
 
 :class:`CurvesView` draws the bounded histories a :class:`~advplay.core.snapshot.Snapshot`
-carries. Curves are long-lived ``PlotDataItem`` objects refreshed with ``setData``, and NaN
+carries. Curves are long-lived :class:`~advplay.app.line_item.LineItem` objects refreshed with
+``setData`` (a ``PlotDataItem`` cost ~0.4 ms a ``setData`` and more at every repaint), and NaN
 or infinite values break a curve instead of breaking the plot (``connect="finite"``).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
 import pyqtgraph as pg
 
+from advplay.app.line_item import LineItem
 from advplay.app.plot_ranges import RoundRange, round_up
 from advplay.app.plot_style import cache_axes
 
@@ -55,23 +58,24 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     Attributes
     ----------
-    loss_curves, loss_trends : dict[str, pg.PlotDataItem]
+    loss_curves, loss_trends : dict[str, LineItem]
         Raw and smoothed loss curves by player.
-    metric_curves : dict[str, pg.PlotDataItem]
+    metric_curves : dict[str, LineItem]
         Metric curves by metric name.
     """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("curvesView")
-        self.loss_curves: dict[str, pg.PlotDataItem] = {}
-        self.loss_trends: dict[str, pg.PlotDataItem] = {}
-        self.metric_curves: dict[str, pg.PlotDataItem] = {}
+        self.loss_curves: dict[str, LineItem] = {}
+        self.loss_trends: dict[str, LineItem] = {}
+        self.metric_curves: dict[str, LineItem] = {}
         self._log_scale = False
         self._snapshot = None
         self._titles: dict[str, str] = {}
         self._step_range = None  # the upper end of the step axis
         self._metrics_key = None  # what the metric plots show (see _update_metrics)
+        self._step_axis_plot = None  # the plot that shows the shared step axis
         self.loss_plot = self._add_plot(0, "loss")
         self.coverage_plot = self._add_plot(1, "fraction")
         self.coverage_plot.setYRange(0.0, 1.0, padding=0.04)
@@ -92,13 +96,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def _add_plot(self, row: int, unit: str) -> pg.PlotItem:
         plot = self.addPlot(row=row, col=0, axisItems={"left": LogFriendlyAxis("left")})
         plot.setLabel("left", unit)
+        # Steps need no SI prefix, and without one a new step range only redraws the ticks
+        # (pyqtgraph re-lays the axis label out at every range change otherwise).
+        plot.getAxis("bottom").enableAutoSIPrefix(False)
         # No grid: pyqtgraph's grid lines cost ~25 ms a repaint here, more than all the curves.
         plot.hideButtons()
         cache_axes(plot)
-        # A curve needs no more vertices than the plot has pixels: 2000-step histories were
-        # half of this view's repaint (~2.4 ms) before peak downsampling.
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.setClipToView(True)
         return plot
 
     # ------------------------------------------------------------------ public API
@@ -117,7 +120,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         signed: the log scale therefore shows ``|loss|``, and exact zeros leave a gap.
         """
         self._log_scale = bool(enabled)
-        self.loss_plot.setLogMode(y=self._log_scale)
+        self.loss_plot.setLogMode(y=self._log_scale)  # this turns pyqtgraph's auto-range on
+        self.loss_plot.disableAutoRange(axis="x")  # the step axis keeps its round range
         self._ranges[self.loss_plot].reset()
         self.loss_plot.setLabel("left", "|loss| (log)" if self._log_scale else "loss")
         self._update_losses()
@@ -189,16 +193,14 @@ class CurvesView(pg.GraphicsLayoutWidget):
             if plot.isVisible() != bool(entries[role]):
                 plot.setVisible(bool(entries[role]))
             self._set_title(plot, role, entries[role])
-        # The step values and "step" only under the lowest plot shown (the plots share the step
-        # axis): a jump of the step range then redraws one axis's labels, not one per plot
-        # (~2.5 ms each here). Only on a change: restyling an axis redraws its ticks.
+        # The plots share the step axis: only the lowest plot shown has one, so that a jump of
+        # the step range redraws one axis (~2.5 ms here), not one per plot.
         stack = [self.loss_plot, *plots.values()]
         lowest = [plot for plot in stack if plot is self.loss_plot or plot.isVisible()][-1]
-        for plot in stack:
-            axis = plot.getAxis("bottom")
-            if axis.label.isVisible() != (plot is lowest):
-                plot.showLabel("bottom", plot is lowest)
-                axis.setStyle(showValues=plot is lowest)
+        if lowest is not self._step_axis_plot:
+            self._step_axis_plot = lowest
+            for plot in stack:
+                plot.showAxis("bottom", plot is lowest)
 
     def _update_step_range(self) -> None:
         """Grow the step axis in round jumps: a range that moved every frame would redraw every
@@ -213,7 +215,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
     # ------------------------------------------------------------------ helpers
 
     def _add_curve(self, plot, curves: dict, key: str, color, width: float) -> None:
-        curve = pg.PlotDataItem(pen=pg.mkPen(color, width=width), connect="finite", antialias=False)
+        curve = LineItem(pg.mkPen(color, width=width), connect="finite", antialias=False)
         plot.addItem(curve)
         curves[key] = curve
 
@@ -320,16 +322,23 @@ def _last_finite(values) -> str:
 MAX_CURVE_POINTS = 500
 
 
-def _set_finite(curve: pg.PlotDataItem, steps: np.ndarray, values: np.ndarray) -> None:
+def _set_finite(curve: LineItem, steps: np.ndarray, values: np.ndarray) -> None:
     """Set a curve's data, breaking it at NaN/inf values; an all-NaN series draws nothing.
 
-    Long series are thinned evenly (keeping the last point) to at most MAX_CURVE_POINTS
-    vertices: drawing 2000-point loss histories was half of this view's repaint time.
+    Long series are thinned evenly (keeping both ends) to at most MAX_CURVE_POINTS vertices,
+    about the plot's width in pixels: more only cost drawing time.
     """
     if not np.isfinite(values).any():
         curve.setData([], [])
         return
     if len(steps) > MAX_CURVE_POINTS:
-        keep = np.unique(np.linspace(0, len(steps) - 1, MAX_CURVE_POINTS).round().astype(int))
+        keep = _thinned(len(steps))
         steps, values = steps[keep], values[keep]
     curve.setData(steps, values, connect="finite")
+
+
+@functools.lru_cache(maxsize=8)
+def _thinned(length: int) -> np.ndarray:
+    """MAX_CURVE_POINTS indices spread evenly over ``length``, both ends included (the same
+    for every curve of a frame, so they are made once)."""
+    return np.unique(np.linspace(0, length - 1, MAX_CURVE_POINTS).round().astype(int))

@@ -3,16 +3,17 @@
 :class:`DataView` draws a :class:`~advplay.core.snapshot.Snapshot` up to ~30 times a second, so
 each layer is one long-lived pyqtgraph item refreshed with ``setImage`` / ``setData`` (all arrows
 are one item of line segments), and hidden layers are not refreshed until shown again. The
-geometry helpers (contours, arrows, polylines) are plain NumPy.
+geometry and colours of the layers are plain NumPy, in :mod:`advplay.app.layer_geometry`.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 
+from advplay.app.layer_geometry import (arrow_segments, contour_segments_by_level,
+                                        polyline_connect, rgba_lut, surface_rgba, surface_style)
+from advplay.app.line_item import LineItem
 from advplay.app.plot_style import cache_axes, cache_static_layer
 from advplay.app.point_cloud import PointCloudItem
 from advplay.app.surface_names import surface_names
@@ -44,118 +45,8 @@ POINT_SIZE = 4
 
 #: arrows drawn: the first samples of the fixed noise batch, so the same samples every frame
 MAX_ARROWS = 300
-#: the typical (90th percentile) arrow is this fraction of the plot's larger side; none is
-#: longer than ARROW_CAP typical ones; head barbs are HEAD_FRACTION of the arrow at HEAD_ANGLE
-ARROW_FRACTION, ARROW_CAP, HEAD_FRACTION, HEAD_ANGLE = 0.06, 2.0, 0.3, 25.0
-#: the colour range of a signed surface covers this quantile of its absolute values
-SIGNED_QUANTILE = 0.75
-
-#: corner offsets (row, column) of a cell, counter-clockwise from bottom-left: 00, 01, 11, 10
-_CORNERS = np.array([[0, 0], [0, 1], [1, 1], [1, 0]])
-
-
-def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
-                     levels) -> np.ndarray:
-    """Segments of the isocurves of ``values`` (H, W) sampled at ``(xs[column], ys[row])`` at
-    ``levels`` (one value or several, all in one vectorised marching-squares pass: five levels
-    cost about what one did level by level); cells with a non-finite corner are skipped.
-
-    Returns (2S, 2): consecutive rows are the two ends of a segment (``connect="pairs"``).
-    """
-    levels = np.atleast_1d(np.asarray(levels, dtype=np.float64))
-    above = values[None] > levels[:, None, None]  # (L, H, W)
-    finite = np.isfinite(values)
-    finite = finite[:-1, :-1] & finite[:-1, 1:] & finite[1:, 1:] & finite[1:, :-1]
-    height, width = values.shape
-    sides = [above[:, r:r + height - 1, c:c + width - 1] for r, c in _CORNERS]
-    # edge k joins corner k and corner k + 1: bottom, right, top, left
-    cut = [(sides[k] != sides[(k + 1) % 4]) & finite for k in range(4)]
-    count = cut[0].view(np.int8) + cut[1].view(np.int8) + cut[2].view(np.int8) \
-        + cut[3].view(np.int8)
-    cell = np.nonzero(count == 2)  # (level index, row, column) of each cell cut twice
-    edges = np.nonzero(np.stack([c[cell] for c in cut], axis=1))[1]  # two per cell, in order
-    simple = _edge_crossings(values, xs, ys, *(np.repeat(i, 2) for i in cell), edges, levels)
-    # Saddle cells (all four edges cut) are split by the value at the cell centre: on the side
-    # of corner 00 the curve cuts off corners 01 and 10 (edges 0-1, 2-3), else 00 and 11 (3-0, 1-2).
-    which, rows, cols = np.nonzero(count == 4)
-    centre = values[rows, cols] + values[rows, cols + 1] + values[rows + 1, cols + 1] \
-        + values[rows + 1, cols]
-    same = (centre > 4 * levels[which]) == sides[0][which, rows, cols]
-    edges = np.where(same[:, None], [0, 1, 2, 3], [3, 0, 1, 2]).ravel()
-    saddle = _edge_crossings(values, xs, ys, *(np.repeat(i, 4) for i in (which, rows, cols)),
-                             edges, levels)
-    return np.concatenate([simple, saddle])
-
-
-def _edge_crossings(values, xs, ys, which, rows, cols, edges, levels) -> np.ndarray:
-    """Where ``values`` crosses ``levels[which]`` on edge ``edges`` of cells (``rows``, ``cols``)."""
-    start, end = _CORNERS[edges], _CORNERS[(edges + 1) % 4]  # (n, 2) offsets
-    r0, c0, r1, c1 = rows + start[:, 0], cols + start[:, 1], rows + end[:, 0], cols + end[:, 1]
-    v0, v1 = values[r0, c0], values[r1, c1]
-    t = (levels[which] - v0) / (v1 - v0)  # the signs differ, so v1 != v0
-    return np.stack([xs[c0] + t * (xs[c1] - xs[c0]), ys[r0] + t * (ys[r1] - ys[r0])], axis=1)
-
-
-def arrow_segments(points: np.ndarray, directions: np.ndarray, typical_length: float) -> np.ndarray:
-    """Arrows from ``points`` along ``directions`` as ``connect="pairs"`` segments.
-
-    The first ``2 N`` rows are the shafts (tail, tip) in input order; two barbs per arrow follow.
-    Lengths are scaled so the 90th-percentile arrow is ``typical_length`` long, and capped at
-    :data:`ARROW_CAP` times that.
-    """
-    norms = np.linalg.norm(directions, axis=1)
-    reference = float(np.percentile(norms, 90)) if len(norms) else 0.0
-    if not reference > 0:
-        return np.empty((0, 2))
-    lengths = np.minimum(norms / reference, ARROW_CAP) * typical_length
-    with np.errstate(divide="ignore", invalid="ignore"):
-        units = np.where(norms[:, None] > 0, directions / norms[:, None], 0.0)
-    tips = points + units * lengths[:, None]
-    shafts = np.stack([points, tips], axis=1).reshape(-1, 2)
-    angle = math.radians(HEAD_ANGLE)
-    barbs = []
-    for sign in (1.0, -1.0):
-        cos, sin = math.cos(angle), sign * math.sin(angle)
-        back = -np.stack([units[:, 0] * cos - units[:, 1] * sin,
-                          units[:, 0] * sin + units[:, 1] * cos], axis=1)
-        barbs.append(np.stack([tips, tips + back * (HEAD_FRACTION * lengths)[:, None]], axis=1))
-    return np.concatenate([shafts, np.concatenate(barbs, axis=1).reshape(-1, 2)])
-
-
-def polyline_connect(lines: int, points: int) -> np.ndarray:
-    """The ``connect`` array that draws ``lines`` polylines of ``points`` points as one curve."""
-    connect = np.ones((lines, points), dtype=bool)
-    connect[:, -1] = False
-    return connect.ravel()
-
-
-def surface_style(values: np.ndarray, probability: bool, boundary: float | None) -> dict:
-    """Colour levels, contour levels and the highlighted boundary level of a surface.
-
-    A probability surface gets the fixed range [0, 1]; any other surface (logits, critics,
-    least-squares outputs) a range symmetric about 0 that covers the middle
-    :data:`SIGNED_QUANTILE` of ``|values|`` (a trained logit reaches -60 far from the data,
-    which would leave the interesting part one flat colour; beyond the range the colours
-    saturate), rounded up to a "nice" number so that it does not flicker. ``boundary`` is the
-    level where D cannot tell real from fake (None: no such level, as for a critic).
-    """
-    if probability:
-        return {"levels": (0.0, 1.0), "contours": (0.1, 0.3, 0.7, 0.9), "boundary": boundary}
-    finite = values[np.isfinite(values)]
-    spread = float(np.quantile(np.abs(finite), SIGNED_QUANTILE)) if finite.size else 1.0
-    limit = _nice_ceiling(spread)
-    step = _nice_ceiling(limit / 3.0)
-    minor = [k * step for k in range(1, int(limit / step) + 1)]
-    return {"levels": (-limit, limit), "contours": tuple(-v for v in minor) + tuple(minor),
-            "boundary": boundary}
-
-
-def _nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value`` (> 0)."""
-    if not value > 0 or not math.isfinite(value):
-        return 1.0
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= value * (1 - 1e-9))
+#: the typical (90th percentile) arrow is this fraction of the plot's larger side
+ARROW_FRACTION = 0.06
 
 
 def _bytes(array: np.ndarray | None) -> bytes | None:
@@ -181,13 +72,14 @@ class DataView(pg.GraphicsLayoutWidget):
     ----------
     plot : pg.PlotItem
     surface_image, density_image : pg.ImageItem
-        Row-major images: row = y, column = x, covering the bounds exactly.
+        Row-major images: row = y, column = x, covering the bounds exactly; the surface
+        image holds RGBA colours of ``surface_values``, the surface shown.
     color_bar : pg.ColorBarItem
-    contour_lines, boundary_line, gradient_lines : pg.PlotCurveItem
+    contour_lines, boundary_line, gradient_lines : LineItem
         Line segments (``connect="pairs"``); ``gradient_lines`` holds the shafts first.
-    manifold_lines : pg.PlotCurveItem
-        Curve items, not PlotDataItems: their ``setData`` costs ~0.02 ms against ~0.2 ms, and
-        four of them change every frame.
+    manifold_lines : LineItem
+        All four change every frame: a :class:`~advplay.app.line_item.LineItem` builds its path
+        once per ``setData``; pyqtgraph's curve items redo work at every repaint.
     real_scatter, fake_scatter : PointCloudItem (coloured by class where samples have labels)
     """
 
@@ -198,6 +90,7 @@ class DataView(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setObjectName("dataView")
         self._snapshot = None
+        self.surface_values: np.ndarray | None = None
         self._surface = "output"
         self._placements: dict[str, tuple] = {}  # image -> (bounds, shape)
         self._view_bounds = None
@@ -234,8 +127,8 @@ class DataView(pg.GraphicsLayoutWidget):
         cache_static_layer(self.density_image)  # redrawn with the target, not every frame
         self.contour_lines = _segments_item(CONTOUR_COLOR, 1)
         self.boundary_line = _segments_item(BOUNDARY_COLOR, 2, name="D = 0.5")
-        self.manifold_lines = pg.PlotCurveItem(pen=pg.mkPen(MANIFOLD_COLOR, width=1),
-                                               skipFiniteCheck=True, name="G(latent grid)")
+        self.manifold_lines = LineItem(pg.mkPen(MANIFOLD_COLOR, width=1), connect="all",
+                                       name="G(latent grid)")
         self.real_scatter = PointCloudItem(POINT_SIZE, REAL_CLASS_COLORS, name="real")
         cache_static_layer(self.real_scatter)  # the real samples change with the target only
         self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name="\u2212\u2207 G loss")
@@ -256,7 +149,9 @@ class DataView(pg.GraphicsLayoutWidget):
         self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=_surface_colormap(),
                                          label="D(x)", interactive=False, colorMapMenu=False,
                                          width=14)
-        self.color_bar.setImageItem(self.surface_image, insert_in=self.plot)
+        # Not linked to the image: the view colours the surface itself (see surface_rgba).
+        self.color_bar.setImageItem([], insert_in=self.plot)
+        self._surface_lut = rgba_lut(_surface_colormap())
 
     # ------------------------------------------------------------------ public API
 
@@ -274,6 +169,12 @@ class DataView(pg.GraphicsLayoutWidget):
         self._surface = kind
         self._update_surface()
         self._update_contours()
+
+    def set_surface_colormap(self, colormap: pg.ColorMap) -> None:
+        """Colour the surface and its colour bar with ``colormap`` (exports' themes)."""
+        self.color_bar.setColorMap(colormap)
+        self._surface_lut = rgba_lut(colormap)
+        self._update_surface()
 
     @property
     def surface(self) -> str:
@@ -334,7 +235,9 @@ class DataView(pg.GraphicsLayoutWidget):
         if self._snapshot is None or not self.surface_image.isVisible():
             return
         values, style = self._surface_values()
-        self.surface_image.setImage(values, autoLevels=False, levels=style["levels"])
+        self.surface_values = values
+        self.surface_image.setImage(surface_rgba(values, style["levels"], self._surface_lut),
+                                    autoLevels=False, levels=None)
         # The colour bar's axes redraw from scratch on any set call: only touch them on change.
         names = surface_names(self._snapshot.model)
         bar = (tuple(style["levels"]), names.logit if self._surface == "logit" else names.output)
@@ -368,10 +271,13 @@ class DataView(pg.GraphicsLayoutWidget):
             return
         values, style = self._surface_values()
         xs, ys = grid_axes(self._snapshot.bounds, values.shape)
-        _set_segments(self.contour_lines, contour_segments(values, xs, ys, style["contours"]))
         boundary = style["boundary"]
-        _set_segments(self.boundary_line, np.empty((0, 2)) if boundary is None
-                      else contour_segments(values, xs, ys, boundary))
+        levels = list(style["contours"]) + ([] if boundary is None else [boundary])
+        segments = contour_segments_by_level(values, xs, ys, levels)  # one pass for all
+        _set_segments(self.contour_lines,
+                      np.concatenate([np.empty((0, 2)), *segments[:len(style["contours"])]]))
+        _set_segments(self.boundary_line,
+                      np.empty((0, 2)) if boundary is None else segments[-1])
         names = surface_names(self._snapshot.model)
         quantity = "logit" if self._surface == "logit" else names.quantity
         name = names.no_boundary if boundary is None else f"{quantity} = {boundary:g}"
@@ -445,12 +351,11 @@ class _SmoothImageItem(pg.ImageItem):
         super().paint(painter, *args)
 
 
-def _segments_item(color, width: float, name: str | None = None) -> pg.PlotCurveItem:
-    return pg.PlotCurveItem(pen=pg.mkPen(color, width=width), connect="pairs",
-                            skipFiniteCheck=True, name=name)
+def _segments_item(color, width: float, name: str | None = None) -> LineItem:
+    return LineItem(pg.mkPen(color, width=width), connect="pairs", name=name)
 
 
-def _set_segments(item: pg.PlotCurveItem, segments: np.ndarray) -> None:
+def _set_segments(item: LineItem, segments: np.ndarray) -> None:
     item.setData(segments[:, 0], segments[:, 1], connect="pairs")
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from advplay.app.data_view import arrow_segments
+from advplay.app.layer_geometry import arrow_segments
 from advplay.app.plot_style import cache_axes
 
 FIELD_COLOR, PATH_COLOR = (150, 170, 200, 150), (57, 255, 120)

@@ -43,7 +43,8 @@ class PointCloudItem(pg.GraphicsObject):
         self._groups: list[tuple[np.ndarray, int]] = []  # (finite points (n, 2), palette index)
         self._sprites: dict[tuple[int, float], QtGui.QPixmap] = {}
         self._fragments = PrimitiveArray(QtGui.QPainter.PixmapFragment, _FRAGMENT_FIELDS)
-        self._bounds = QtCore.QRectF()
+        self._bounds = QtCore.QRectF()  # the finite points
+        self._padded = QtCore.QRectF()  # ... plus a dot's radius (see _update_padding)
         # what LegendItem's sample reads to draw this item's symbol
         self.opts = {"pen": None, "symbol": "o", "size": size, "antialias": True,
                      "brush": self._colors[0]}
@@ -80,6 +81,7 @@ class PointCloudItem(pg.GraphicsObject):
             self._bounds = QtCore.QRectF(low[0], low[1], high[0] - low[0], high[1] - low[1])
         else:
             self._bounds = QtCore.QRectF()
+        self._update_padding()
         self.update()
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph naming)
@@ -98,11 +100,20 @@ class PointCloudItem(pg.GraphicsObject):
         return (None, None) if not len(values) else (float(values.min()), float(values.max()))
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt override)
-        # pad by a dot's radius, converted from pixels to data units
+        # asked for ~10 times a repaint: computed on a change of data or zoom, not here
+        return self._padded
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook: zoom or resize)
+        super().viewTransformChanged()
+        self.prepareGeometryChange()
+        self._update_padding()
+
+    def _update_padding(self) -> None:
+        """Pad the points' rectangle by a dot's radius, converted from pixels to data units."""
         pad_x, pad_y = (self.pixelWidth() or 0.0), (self.pixelHeight() or 0.0)
         radius = self._size / 2 + 1
-        return self._bounds.adjusted(-pad_x * radius, -pad_y * radius,
-                                     pad_x * radius, pad_y * radius)
+        self._padded = self._bounds.adjusted(-pad_x * radius, -pad_y * radius,
+                                             pad_x * radius, pad_y * radius)
 
     def paint(self, painter, *args) -> None:
         # Dots are drawn in device pixels, so they stay round whatever the axes' scales.

@@ -19,7 +19,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from advplay.app.data_view import surface_style
+from advplay.app.layer_geometry import surface_style
 from advplay.app.plot_style import cache_axes
 
 #: (extras key, panel title, tooltip), left to right

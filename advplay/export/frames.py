@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QVBoxLayout, QWid
 
 from advplay.app.curves_view import CurvesView
 from advplay.app.data_view import FAKE_CLASS_COLORS, LAYERS, DataView
+from advplay.app.line_item import LineItem
 from advplay.export.animation import PANELS, THEMES
 from advplay.export.compare import COMPARE_PANELS
 from advplay.export.files import ExportError
@@ -199,7 +200,7 @@ class FrameRenderer:
 
     def _theme_data_view(self, view: DataView) -> None:
         if self.theme.surface is not None:
-            view.color_bar.setColorMap(self.theme.surface)
+            view.set_surface_colormap(self.theme.surface)
         for name, pen in self.theme.pens.items():
             getattr(view, name).setPen(pen)
         for name, (colors, rim) in self.theme.points.items():
@@ -300,7 +301,8 @@ class FrameRenderer:
         # Marks on the items record what was restyled: the view makes new curves as metrics
         # appear and rewrites its titles when their legends change.
         for item in view.scene().items():
-            if isinstance(item, pg.PlotDataItem) and not getattr(item, "_themed", False):
+            if isinstance(item, (pg.PlotDataItem, LineItem)) \
+                    and not getattr(item, "_themed", False):
                 pen = pg.mkPen(item.opts["pen"])
                 item.setPen(pg.mkPen(_darker(pen.color()), width=pen.widthF()))
                 item._themed = True

@@ -90,3 +90,28 @@ def test_svg_gets_vector_dots(qtbot, tmp_path):
     text = path.read_text()
     assert "<image" not in text  # no bitmaps in a vector file
     assert "#fa2814" in text.lower()  # the dots' colour, as a stroke
+
+
+def test_the_dots_padding_follows_the_zoom(qtbot):
+    """Bounds are kept in data units and padded by a dot's radius in pixels: zooming out must
+    widen the padding, or a dot at the edge would leave a trace when the points move."""
+    import pyqtgraph as pg
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    cloud = PointCloudItem(9.0, [FILL])
+    widget.addItem(cloud)
+    cloud.setData([0.0, 1.0], [0.0, 1.0])
+    widget.show()
+    qtbot.waitExposed(widget)
+
+    def padding():
+        return -cloud.boundingRect().left()
+
+    widget.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    QtWidgets.QApplication.processEvents()  # the view applies a new range when it repaints
+    near = padding()
+    widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    QtWidgets.QApplication.processEvents()
+    assert near > 0 and padding() == pytest.approx(10 * near, rel=0.05)

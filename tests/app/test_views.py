@@ -7,13 +7,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import dataclasses  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
 from PySide6 import QtCore  # noqa: E402
 
 from advplay.app.curves_view import MAX_CURVE_POINTS, CurvesView, moving_average, round_up  # noqa: E402,E501
-from advplay.app.data_view import (  # noqa: E402
-    ARROW_CAP, ARROW_FRACTION, LAYERS, MAX_ARROWS, DataView, contour_segments, polyline_connect,
-    surface_style,
+from advplay.app.data_view import ARROW_FRACTION, LAYERS, MAX_ARROWS, DataView  # noqa: E402
+from advplay.app.layer_geometry import (  # noqa: E402
+    ARROW_CAP, contour_segments, contour_segments_by_level, polyline_connect, rgba_lut,
+    surface_rgba, surface_style,
 )
 from advplay.core.config import Config  # noqa: E402
 from advplay.core.session import Session  # noqa: E402
@@ -59,12 +61,13 @@ def test_views_have_the_object_names_automation_relies_on(data_view, curves_view
 
 def test_surface_image_is_the_snapshot_surface_and_the_toggle_switches_it(data_view, snapshot):
     data_view.show_snapshot(snapshot)
-    np.testing.assert_array_equal(data_view.surface_image.image, snapshot.discriminator_output)
+    np.testing.assert_array_equal(data_view.surface_values, snapshot.discriminator_output)
+    assert data_view.surface_image.image.shape == (*snapshot.discriminator_output.shape, 4)
     assert data_view.color_bar.levels() == (0.0, 1.0)  # a sigmoid D: probabilities
 
     data_view.set_surface("logit")
     assert data_view.surface == "logit"
-    np.testing.assert_array_equal(data_view.surface_image.image, snapshot.discriminator_logit)
+    np.testing.assert_array_equal(data_view.surface_values, snapshot.discriminator_logit)
     low, high = data_view.color_bar.levels()
     assert low == -high and high > 0  # centred at logit 0
     with pytest.raises(ValueError, match="output, logit"):
@@ -93,7 +96,7 @@ def test_surface_covers_the_bounds_without_flip_or_transpose(data_view, snapshot
         (-3.0, 1.0, 0.0, 2.0))
     corner = image.mapToView(QtCore.QPointF(0.5, 12.5))  # centre of cell (column 0, row 12)
     assert (corner.x(), corner.y()) == pytest.approx((-3.0 + 0.5 * 4 / 32, 0.0 + 12.5 * 2 / 16))
-    assert image.image[12, 0] == 1.0 and image.image[0, 31] == 0.0
+    assert data_view.surface_values[12, 0] == 1.0 and data_view.surface_values[0, 31] == 0.0
 
     frame = data_view.grab().toImage()
 
@@ -108,6 +111,31 @@ def test_surface_covers_the_bounds_without_flip_or_transpose(data_view, snapshot
     for x, y in ((0.5, 1.75), (-2.5, 0.25), (0.5, 0.25)):  # the other three corners
         red, blue = colour_at(x, y)
         assert blue > 2 * red, (x, y)
+
+
+def test_surface_colours_follow_the_colour_map_and_levels_and_skip_non_finite_values():
+    colormap = pg.ColorMap([0.0, 1.0], [(0, 0, 255), (255, 0, 0)])
+    lut = rgba_lut(colormap)
+    assert lut.shape == (257, 4) and tuple(lut[-1]) == (0, 0, 0, 0)
+    values = np.array([[-1.0, 0.0, 0.5], [1.0, 2.0, np.nan], [np.inf, -np.inf, 0.999]])
+    rgba = surface_rgba(values, (0.0, 1.0), lut)
+    assert rgba.shape == (3, 3, 4) and rgba.dtype == np.uint8
+    np.testing.assert_array_equal(rgba[0, 0], lut[0])  # below the range: the low end
+    np.testing.assert_array_equal(rgba[0, 1], lut[0])
+    np.testing.assert_array_equal(rgba[0, 2], lut[128])  # the middle colour
+    np.testing.assert_array_equal(rgba[1, 0], lut[255])  # the top of the range...
+    np.testing.assert_array_equal(rgba[1, 1], lut[255])  # ...and beyond it
+    assert rgba[1, 2, 3] == rgba[2, 0, 3] == rgba[2, 1, 3] == 0  # NaN, inf: transparent
+    assert rgba[2, 2, 0] > 250 and rgba[2, 2, 3] == 255
+
+
+def test_a_new_surface_colour_map_recolours_the_surface_and_the_bar(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    grey = pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)])
+    data_view.set_surface_colormap(grey)
+    rgba = data_view.surface_image.image
+    assert (rgba[..., 0] == rgba[..., 1]).all() and (rgba[..., 1] == rgba[..., 2]).all()
+    assert data_view.color_bar.colorMap() is grey
 
 
 def test_scatters_hold_the_real_and_generated_points(data_view, snapshot):
@@ -255,6 +283,18 @@ def test_contour_segments_of_several_levels_are_each_levels_segments():
         apart = np.concatenate([contour_segments(values, xs, ys, level) for level in levels])
         assert len(together) == len(apart) > 0 and as_set(together) == as_set(apart)
     assert contour_segments(grid_x, xs, ys, []).shape == (0, 2)
+
+
+def test_contours_by_level_are_each_levels_segments_in_level_order():
+    xs, ys = np.linspace(-2, 2, 41), np.linspace(-2, 2, 31)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    levels = [-0.5, 0.0, 0.25, 9.0, 1.0]  # 9 is above every value: no segments
+    for values in (grid_x**2 + grid_y**2, grid_x * grid_y):
+        by_level = contour_segments_by_level(values, xs, ys, levels)
+        assert len(by_level) == len(levels) and len(by_level[3]) == 0
+        for level, segments in zip(levels, by_level):
+            np.testing.assert_array_equal(np.sort(segments, axis=0),
+                                          np.sort(contour_segments(values, xs, ys, level), axis=0))
 
 
 def test_surface_style_for_probabilities_and_scores():

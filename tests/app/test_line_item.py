@@ -1,0 +1,138 @@
+"""LineItem: the live views' polyline, as it lands on screen and as plots and legends see it."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+import pytest  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+
+from advplay.app.line_item import LineItem  # noqa: E402
+
+RED = (255, 0, 0)
+
+
+def render(item: LineItem) -> QtGui.QImage:
+    """The scene (0..100)² drawn into a 100×100 white image, y pointing down."""
+    scene = QtWidgets.QGraphicsScene()
+    scene.addItem(item)
+    image = QtGui.QImage(100, 100, QtGui.QImage.Format.Format_RGB32)
+    image.fill(QtGui.QColor(255, 255, 255))
+    painter = QtGui.QPainter(image)
+    scene.render(painter, QtCore.QRectF(0, 0, 100, 100), QtCore.QRectF(0, 0, 100, 100))
+    painter.end()
+    scene.removeItem(item)
+    return image
+
+
+def red(image: QtGui.QImage, x: int, y: int) -> bool:
+    color = image.pixelColor(x, y)
+    return color.red() > 200 and color.green() < 60 and color.blue() < 60
+
+
+def test_a_finite_line_breaks_at_nan_and_draws_the_rest(qtbot):
+    line = LineItem(pg.mkPen(RED, width=3), antialias=False)
+    line.setData([10, 50, 60, 90], [50, 50, np.nan, 50])
+    image = render(line)
+    assert red(image, 30, 50)  # 10 -> 50 drawn
+    assert not red(image, 75, 50)  # no segment through the NaN
+    assert line.opts["connect"] == "finite"
+
+
+def test_pairs_draw_separate_segments(qtbot):
+    line = LineItem(pg.mkPen(RED, width=3), connect="pairs", antialias=False)
+    line.setData([10, 30, 70, 90], [20, 20, 80, 80])
+    image = render(line)
+    assert red(image, 20, 20) and red(image, 80, 80)
+    assert not red(image, 50, 50)  # nothing joins the two segments
+
+
+def test_a_connect_array_joins_only_where_it_says(qtbot):
+    line = LineItem(pg.mkPen(RED, width=3), antialias=False)
+    line.setData([10, 40, 60, 90], [50, 50, 50, 50], connect=[True, False, True, False])
+    image = render(line)
+    assert red(image, 25, 50) and red(image, 75, 50) and not red(image, 50, 50)
+    with pytest.raises(ValueError, match="4 points"):
+        line.setData([1, 2, 3, 4], [1, 2, 3, 4], connect=[True, False])
+
+
+def test_bounds_cover_the_data_and_the_pen_and_empty_data_clears(qtbot):
+    line = LineItem(pg.mkPen(RED, width=4))
+    line.setData([1.0, 3.0, np.inf], [2.0, -1.0, 0.0])  # the inf point has no place
+    rect = line.boundingRect()
+    assert rect.left() < 1.0 and rect.right() > 3.0 and rect.top() < -1.0 and rect.bottom() > 2.0
+    assert line.dataBounds(0) == (1.0, 3.0) and line.dataBounds(1) == (-1.0, 2.0)
+    line.setData([], [])
+    assert line.boundingRect().isEmpty() and line.getData() == (None, None)
+    assert line.dataBounds(0) == (None, None)
+    with pytest.raises(ValueError, match="differ in length"):
+        line.setData([1, 2], [1])
+    with pytest.raises(ValueError, match="connect"):
+        LineItem(connect="sometimes")
+
+
+def test_log_mode_shows_log10_and_leaves_gaps_at_non_positive_values(qtbot):
+    plot = pg.PlotItem()
+    line = LineItem()
+    plot.addItem(line)
+    line.setData([1, 2, 3, 4], [10.0, 0.0, -5.0, 1000.0])
+    plot.setLogMode(y=True)
+    x, y = line.getData()
+    np.testing.assert_allclose(x, [1, 2, 3, 4])
+    np.testing.assert_allclose(y, [1.0, np.nan, np.nan, 3.0])
+    plot.setLogMode(y=False)
+    np.testing.assert_allclose(line.getData()[1], [10.0, 0.0, -5.0, 1000.0])
+    assert line in plot.listDataItems()
+
+
+def test_a_legend_lists_it_and_draws_its_sample(qtbot):
+    plot = pg.PlotItem()
+    legend = plot.addLegend()
+    line = LineItem(pg.mkPen(RED, width=2), name="boundary")
+    plot.addItem(line)
+    assert legend.getLabel(line).text == "boundary"
+    scene = QtWidgets.QGraphicsScene()
+    scene.addItem(plot)
+    image = QtGui.QImage(200, 200, QtGui.QImage.Format.Format_RGB32)
+    painter = QtGui.QPainter(image)
+    scene.render(painter)  # the sample paints from the item's opts
+    painter.end()
+    line.setPen(pg.mkPen((0, 0, 255), width=2))
+    assert line.opts["pen"].color().blue() == 255
+
+
+def test_antialiasing_follows_pyqtgraphs_option_unless_given(qtbot):
+    previous = pg.getConfigOption("antialias")
+    try:
+        pg.setConfigOptions(antialias=True)
+        assert LineItem().opts["antialias"] is True
+        assert LineItem(antialias=False).opts["antialias"] is False
+        pg.setConfigOptions(antialias=False)
+        assert LineItem().opts["antialias"] is False
+    finally:
+        pg.setConfigOptions(antialias=previous)
+
+
+def test_the_padding_follows_the_zoom(qtbot):
+    """The pen's padding is kept in data units: zooming out must widen it, or the repaint
+    after a change would leave bits of the old stroke on screen."""
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    line = LineItem(pg.mkPen(RED, width=4))
+    widget.addItem(line)
+    line.setData([0.0, 1.0], [0.0, 1.0])
+    widget.show()
+    qtbot.waitExposed(widget)
+
+    def padding():
+        return -line.boundingRect().left()
+
+    widget.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    QtWidgets.QApplication.processEvents()  # the view applies a new range when it repaints
+    near = padding()
+    widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
+    QtWidgets.QApplication.processEvents()
+    assert near > 0 and padding() == pytest.approx(10 * near, rel=0.05)
