@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.history = SnapshotHistory(budget_bytes=HISTORY_BYTES)
         self.target_log_density = None  # (log density (H, W), bounds) where the target has one
         self._pending = None  # the newest frame not drawn yet, with its stats
+        self._stats: dict = {}  # the worker's numbers that came with the newest frame
         self._drawn_at = {"data": 0.0, "curves": 0.0}
         self._frame_timer = QTimer(self)
         self._frame_timer.setSingleShot(True)
@@ -249,9 +250,9 @@ class MainWindow(QMainWindow):
         burst of frames costs one redraw, and training runs ahead without the UI waiting.
         """
         self.snapshot = snapshot
+        self._stats = stats
         self._remember(snapshot)
         self._pending = (snapshot, stats)
-        self.step_label.setText(f"Step {snapshot.step}")
         if not self._frame_timer.isActive():
             wait = self._drawn_at["data"] + DATA_FRAME_SECONDS - time.perf_counter()
             self._frame_timer.start(max(0, int(wait * 1000)))
@@ -283,17 +284,23 @@ class MainWindow(QMainWindow):
             # views held the UI thread for ~12 ms, which delayed input and timers.
             self._drawn_at["curves"] = now
             QTimer.singleShot(int(DATA_FRAME_SECONDS * 500), self._update_curves)
-        rate = stats.get("steps_per_s", 0.0)
-        self.rate_label.setText(f"{rate:,.0f} steps/s" if stats.get("playing") else "paused")
-        self.device_label.setText(f"device: {snapshot.device}")
         if not self.banner.isVisible() and self.statusBar().currentMessage():
             self.statusBar().clearMessage()
         self.snapshot_shown.emit(snapshot)
 
     def _update_curves(self) -> None:
+        """The curves and the status bar's numbers: at most CURVES_FRAME_SECONDS apart while
+        training (numbers changing 12 times a second cannot be read, and each change of the
+        step and rate labels cost ~0.3 ms of the UI thread), at once when paused."""
         self._drawn_at["curves"] = time.perf_counter()
-        if self.snapshot is not None:
-            self.side.show_snapshot(self.snapshot)
+        if self.snapshot is None:
+            return
+        self.side.show_snapshot(self.snapshot)
+        self.step_label.setText(f"Step {self.snapshot.step}")
+        playing = self._stats.get("playing")
+        rate = self._stats.get("steps_per_s", 0.0)
+        self.rate_label.setText(f"{rate:,.0f} steps/s" if playing else "paused")
+        self.device_label.setText(f"device: {self.snapshot.device}")
 
     def _update_explanation(self, model: str) -> None:
         if model != self._explained:

@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSlider, QToolBar, QToolButton
 from advplay.app.actions import make_action
 from advplay.app.labels import fix_label_size
 
+#: while training, the slider follows the newest frame at most this often (ms): moving it
+#: with every frame cost ~0.8 ms of the UI thread per frame, for a change nobody can follow
+LIVE_REFRESH_MS = 250
 #: replay speeds: label -> frames per second
 REPLAY_SPEEDS = {"0.5×": 7.5, "1×": 15.0, "2×": 30.0, "4×": 60.0}
 
@@ -38,6 +41,10 @@ class TimelineBar(QToolBar):
         self._build()
         self._replay = QTimer(self)
         self._replay.timeout.connect(self._advance)
+        self._live_refresh = QTimer(self)
+        self._live_refresh.setSingleShot(True)
+        self._live_refresh.setInterval(LIVE_REFRESH_MS)
+        self._live_refresh.timeout.connect(self.refresh)
         self.set_training(False)
 
     def _build(self) -> None:
@@ -96,9 +103,13 @@ class TimelineBar(QToolBar):
         self._update_label()
 
     def go_live(self) -> None:
-        """Follow the newest frame (a new frame arrived from training)."""
+        """Follow the newest frame (a new frame arrived from training): at once while paused
+        (a step), within :data:`LIVE_REFRESH_MS` while training."""
         self._live = True
-        self.refresh()
+        if self.slider.isEnabled():
+            self.refresh()
+        elif not self._live_refresh.isActive():
+            self._live_refresh.start()
 
     def clear_range(self) -> None:
         self.range = None

@@ -85,3 +85,29 @@ def test_export_with_no_frames_says_so(qtbot):
     assert window.exports.export_animation() is None
     assert "Nothing to export" in window.banner.label.text()
     window.close()
+
+
+def test_while_training_the_slider_catches_up_with_frames_in_batches(qtbot):
+    """Frames arrive ~12 times a second while training; the slider follows within
+    LIVE_REFRESH_MS instead of moving (and repainting) for each one."""
+    import dataclasses
+
+    from advplay.app.timeline import LIVE_REFRESH_MS, TimelineBar
+    from advplay.core.history import SnapshotHistory
+    from advplay.core.session import Session
+
+    first = Session(Config().replace({"model.width": 16, "model.depth": 1})).snapshot()
+    history = SnapshotHistory()
+    bar = TimelineBar(history)
+    qtbot.addWidget(bar)
+    bar.set_training(True)
+    for step in range(5):
+        history.append(dataclasses.replace(first, step=step))
+        bar.go_live()
+    assert bar.slider.maximum() == 0  # not yet: one refresh for the batch
+    qtbot.waitUntil(lambda: bar.slider.maximum() == 4, timeout=20 * LIVE_REFRESH_MS)
+    assert bar.slider.value() == 4 and bar.label.text() == "step 4"
+    bar.set_training(False)  # paused: a step shows at once
+    history.append(dataclasses.replace(first, step=5))
+    bar.go_live()
+    assert (bar.slider.maximum(), bar.slider.value()) == (5, 5)
