@@ -7,24 +7,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
-from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+from PySide6 import QtGui, QtWidgets  # noqa: E402
 
 from advplay.app.line_item import LineItem  # noqa: E402
+from item_helpers import paddings_at_two_zooms, render_item  # noqa: E402
 
 RED = (255, 0, 0)
-
-
-def render(item: LineItem) -> QtGui.QImage:
-    """The scene (0..100)² drawn into a 100×100 white image, y pointing down."""
-    scene = QtWidgets.QGraphicsScene()
-    scene.addItem(item)
-    image = QtGui.QImage(100, 100, QtGui.QImage.Format.Format_RGB32)
-    image.fill(QtGui.QColor(255, 255, 255))
-    painter = QtGui.QPainter(image)
-    scene.render(painter, QtCore.QRectF(0, 0, 100, 100), QtCore.QRectF(0, 0, 100, 100))
-    painter.end()
-    scene.removeItem(item)
-    return image
 
 
 def red(image: QtGui.QImage, x: int, y: int) -> bool:
@@ -35,7 +23,7 @@ def red(image: QtGui.QImage, x: int, y: int) -> bool:
 def test_a_finite_line_breaks_at_nan_and_draws_the_rest(qtbot):
     line = LineItem(pg.mkPen(RED, width=3), antialias=False)
     line.setData([10, 50, 60, 90], [50, 50, np.nan, 50])
-    image = render(line)
+    image = render_item(line)
     assert red(image, 30, 50)  # 10 -> 50 drawn
     assert not red(image, 75, 50)  # no segment through the NaN
     assert line.opts["connect"] == "finite"
@@ -44,7 +32,7 @@ def test_a_finite_line_breaks_at_nan_and_draws_the_rest(qtbot):
 def test_pairs_draw_separate_segments(qtbot):
     line = LineItem(pg.mkPen(RED, width=3), connect="pairs", antialias=False)
     line.setData([10, 30, 70, 90], [20, 20, 80, 80])
-    image = render(line)
+    image = render_item(line)
     assert red(image, 20, 20) and red(image, 80, 80)
     assert not red(image, 50, 50)  # nothing joins the two segments
 
@@ -52,7 +40,7 @@ def test_pairs_draw_separate_segments(qtbot):
 def test_a_connect_array_joins_only_where_it_says(qtbot):
     line = LineItem(pg.mkPen(RED, width=3), antialias=False)
     line.setData([10, 40, 60, 90], [50, 50, 50, 50], connect=[True, False, True, False])
-    image = render(line)
+    image = render_item(line)
     assert red(image, 25, 50) and red(image, 75, 50) and not red(image, 50, 50)
     with pytest.raises(ValueError, match="4 points"):
         line.setData([1, 2, 3, 4], [1, 2, 3, 4], connect=[True, False])
@@ -118,21 +106,5 @@ def test_antialiasing_follows_pyqtgraphs_option_unless_given(qtbot):
 def test_the_padding_follows_the_zoom(qtbot):
     """The pen's padding is kept in data units: zooming out must widen it, or the repaint
     after a change would leave bits of the old stroke on screen."""
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    line = LineItem(pg.mkPen(RED, width=4))
-    widget.addItem(line)
-    line.setData([0.0, 1.0], [0.0, 1.0])
-    widget.show()
-    qtbot.waitExposed(widget)
-
-    def padding():
-        return -line.boundingRect().left()
-
-    widget.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-    QtWidgets.QApplication.processEvents()  # the view applies a new range when it repaints
-    near = padding()
-    widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
-    QtWidgets.QApplication.processEvents()
-    assert near > 0 and padding() == pytest.approx(10 * near, rel=0.05)
+    near, far = paddings_at_two_zooms(qtbot, LineItem(pg.mkPen(RED, width=4)))
+    assert near > 0 and far == pytest.approx(10 * near, rel=0.05)

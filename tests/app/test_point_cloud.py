@@ -9,22 +9,14 @@ import pytest  # noqa: E402
 from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from advplay.app.point_cloud import PointCloudItem  # noqa: E402
+from item_helpers import paddings_at_two_zooms, render_item  # noqa: E402
 
 FILL, OTHER, RIM = (250, 40, 20), (30, 200, 60), (0, 0, 255)
 
 
 def render(cloud: PointCloudItem, ratio: float = 1.0) -> QtGui.QImage:
     """The scene (0..100)² drawn into a 200×200 logical-pixel image: x and y scale by 2."""
-    scene = QtWidgets.QGraphicsScene()
-    scene.addItem(cloud)
-    image = QtGui.QImage(int(200 * ratio), int(200 * ratio), QtGui.QImage.Format.Format_ARGB32)
-    image.setDevicePixelRatio(ratio)
-    image.fill(QtGui.QColor(255, 255, 255))
-    painter = QtGui.QPainter(image)
-    scene.render(painter, QtCore.QRectF(0, 0, 200, 200), QtCore.QRectF(0, 0, 100, 100))
-    painter.end()
-    scene.removeItem(cloud)
-    return image
+    return render_item(cloud, pixels=200, ratio=ratio)
 
 
 def rgb(image: QtGui.QImage, x: float, y: float, ratio: float = 1.0) -> tuple[int, int, int]:
@@ -95,23 +87,5 @@ def test_svg_gets_vector_dots(qtbot, tmp_path):
 def test_the_dots_padding_follows_the_zoom(qtbot):
     """Bounds are kept in data units and padded by a dot's radius in pixels: zooming out must
     widen the padding, or a dot at the edge would leave a trace when the points move."""
-    import pyqtgraph as pg
-
-    widget = pg.PlotWidget()
-    qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    cloud = PointCloudItem(9.0, [FILL])
-    widget.addItem(cloud)
-    cloud.setData([0.0, 1.0], [0.0, 1.0])
-    widget.show()
-    qtbot.waitExposed(widget)
-
-    def padding():
-        return -cloud.boundingRect().left()
-
-    widget.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-    QtWidgets.QApplication.processEvents()  # the view applies a new range when it repaints
-    near = padding()
-    widget.setRange(xRange=(0, 10), yRange=(0, 10), padding=0)
-    QtWidgets.QApplication.processEvents()
-    assert near > 0 and padding() == pytest.approx(10 * near, rel=0.05)
+    near, far = paddings_at_two_zooms(qtbot, PointCloudItem(9.0, [FILL]))
+    assert near > 0 and far == pytest.approx(10 * near, rel=0.05)
