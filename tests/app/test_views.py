@@ -459,8 +459,9 @@ def test_long_histories_are_thinned_to_the_vertex_budget_keeping_the_ends(curves
     np.testing.assert_allclose(y, np.sin(x / 50.0), atol=1e-6)
 
 
-@pytest.mark.parametrize("value, expected", [(10, 10), (11, 15), (16, 20), (999, 1000),
-                                             (1001, 1500), (7600, 10000), (0.3, 0.3)])
+@pytest.mark.parametrize("value, expected", [(10, 10), (11, 20), (21, 30), (31, 50),
+                                             (999, 1000), (1001, 2000), (2001, 3000),
+                                             (7600, 10000), (0.3, 0.3)])
 def test_step_axis_grows_in_round_jumps(value, expected):
     assert round_up(value) == pytest.approx(expected)
 
@@ -468,9 +469,11 @@ def test_step_axis_grows_in_round_jumps(value, expected):
 def test_step_axis_range_changes_only_at_round_numbers(curves_view, snapshot):
     curves_view.show_snapshot(dataclasses.replace(snapshot, step=1100))
     first = curves_view.loss_plot.viewRange()[0]
-    curves_view.show_snapshot(dataclasses.replace(snapshot, step=1400))
+    curves_view.show_snapshot(dataclasses.replace(snapshot, step=1900))
     assert curves_view.loss_plot.viewRange()[0] == first
-    assert first[1] >= 1500 > first[0]
+    assert first[1] >= 2000 > first[0]
+    curves_view.show_snapshot(dataclasses.replace(snapshot, step=2100))
+    assert curves_view.loss_plot.viewRange()[0][1] >= 3000
 
 
 def test_signed_and_unknown_metrics_get_the_linear_value_plot(curves_view, snapshot):
