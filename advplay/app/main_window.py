@@ -16,8 +16,8 @@ from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode, with_reference_drawing
 from advplay.app.experiment_files import ExperimentFiles
 from advplay.app.explanations import explanation_html
-from advplay.app.labels import fix_label_size
 from advplay.app.export_actions import ExportActions
+from advplay.app.labels import fix_label_size
 from advplay.app.menus import WindowMenus
 from advplay.app.side_views import SideViews
 from advplay.app.timeline import TimelineBar
