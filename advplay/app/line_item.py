@@ -52,11 +52,10 @@ class LineItem(pg.GraphicsObject):
         y = np.asarray(y, dtype=np.float64).ravel()
         if x.shape != y.shape:
             raise ValueError(f"x and y differ in length ({len(x)} and {len(y)})")
-        if connect is not None:
-            connect = _checked_connect(connect)
-            if not isinstance(connect, str) and len(connect) != len(x):
-                raise ValueError(f"connect has {len(connect)} entries for {len(x)} points")
-            self.opts["connect"] = connect
+        connect = self.opts["connect"] if connect is None else _checked_connect(connect)
+        if not isinstance(connect, str) and len(x) and len(connect) != len(x):
+            raise ValueError(f"connect has {len(connect)} entries for {len(x)} points")
+        self.opts["connect"] = connect
         self._data = (x, y)
         self._rebuild()
 

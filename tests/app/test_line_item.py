@@ -44,6 +44,8 @@ def test_a_connect_array_joins_only_where_it_says(qtbot):
     assert red(image, 25, 50) and red(image, 75, 50) and not red(image, 50, 50)
     with pytest.raises(ValueError, match="4 points"):
         line.setData([1, 2, 3, 4], [1, 2, 3, 4], connect=[True, False])
+    with pytest.raises(ValueError, match="3 points"):  # the kept array no longer fits
+        line.setData([1, 2, 3], [1, 2, 3])
 
 
 def test_bounds_cover_the_data_and_the_pen_and_empty_data_clears(qtbot):
