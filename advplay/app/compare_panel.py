@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QGroupBox, QLabel, QPu
                                QRadioButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from advplay.app.controls import ControlPanel
+from advplay.app.labels import fix_label_size
 
 from advplay.core.config import Config, load_config
 from advplay.core.errors import ConfigError
@@ -201,10 +202,10 @@ class CompareSettings(QObject):
 
 
 def make_step_label() -> QLabel:
-    """The status bar's "Right: step N" (fixed width: a growing label re-lays out the bar)."""
+    """The status bar's "Right: step N" (fixed size: a growing label re-lays out the window)."""
     label = QLabel()
     label.setObjectName("compareStepLabel")
     label.setToolTip("Training iterations of the right run (the two runs train at their own "
                      "speed)")
-    label.setMinimumWidth(label.fontMetrics().horizontalAdvance("Right: step 00000000") + 8)
+    fix_label_size(label, "Right: step 00000000")
     return label

@@ -146,12 +146,13 @@ class DataView(pg.GraphicsLayoutWidget):
                     self.legend.addItem(item, item.name())
                 # also fires when a legend entry is clicked: redraw what was skipped while hidden
                 item.visibleChanged.connect(lambda layer=name: self._on_layer_visibility(layer))
-        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=_surface_colormap(),
+        colormap = _surface_colormap()
+        self.color_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colormap,
                                          label="D(x)", interactive=False, colorMapMenu=False,
                                          width=14)
         # Not linked to the image: the view colours the surface itself (see surface_rgba).
         self.color_bar.setImageItem([], insert_in=self.plot)
-        self._surface_lut = rgba_lut(_surface_colormap())
+        self._surface_lut = rgba_lut(colormap)
 
     # ------------------------------------------------------------------ public API
 

@@ -135,8 +135,7 @@ class Worker:
         target = None if self.drawing is None else DrawnTarget(*self.drawing)
         self.session = Session(self.config, target=target,
                                surface_resolution=LIVE_SURFACE_RESOLUTION)
-        self._seconds_per_step = 0.0  # unknown until a chunk is timed
-        self._rate_window.clear()
+        self._reset_pace()
         self._publish_now()
 
     def _save(self, path: str, tag: str) -> None:
@@ -154,8 +153,7 @@ class Worker:
         self.renderer.idle.wait()
         self._set_playing(False)
         self.config, self.drawing, self.session = experiment.config, experiment.drawing, session
-        self._seconds_per_step = 0.0  # unknown until a chunk is timed
-        self._rate_window.clear()
+        self._reset_pace()
         self._publish_now()
 
     def _set_drawing(self, density, bounds) -> None:
@@ -210,6 +208,11 @@ class Worker:
         if self.max_steps_per_second:
             time.sleep(max(0.0, steps / self.max_steps_per_second - elapsed))
         self._maybe_render()
+
+    def _reset_pace(self) -> None:
+        """A new session: its time per step is unknown until a chunk is timed."""
+        self._seconds_per_step = 0.0
+        self._rate_window.clear()
 
     def _chunk_steps(self) -> int:
         """Steps in the next chunk: about ``CHUNK_SECONDS`` worth, stretched or cut to end when
