@@ -7,7 +7,7 @@ import pytest
 
 from advplay.core.config import Config
 from advplay.core.drawn import DrawnTarget
-from advplay.core.optimal import (kde_on_grid, optimal_discriminator, scott_bandwidth,
+from advplay.core.optimal import (density_known, kde_on_grid, optimal_discriminator, scott_bandwidth,
                                   smoothed_density)
 from advplay.core.session import Session
 from advplay.core.targets import Target, make_target
@@ -192,3 +192,33 @@ def test_optimal_discriminator_follows_an_edited_drawing():
     # The painted square moved from the lower left to the upper right: so does the region
     # where D* says "real".
     assert before[5, 5] > before[26, 26] and after[26, 26] > after[5, 5]
+
+
+def test_which_densities_d_star_can_compare_with():
+    assert density_known(make_target("ring8")) and density_known(make_target("ring8"), label=3)
+    drawing = DrawnTarget(np.ones((2, 4, 4)), (-1, 1, -1, 1))
+    assert density_known(drawing, label=1)
+    checkerboard = make_target("checkerboard")  # a density, but no class-conditional one
+    assert density_known(checkerboard) and not density_known(checkerboard, label=0)
+    assert not density_known(make_target("two_moons")) and not density_known(None)
+
+
+def test_frames_skip_d_star_on_request_and_say_so_where_it_could_be_computed():
+    from advplay.core.errors import ConfigError
+
+    small = {"model.width": 32, "model.depth": 2, "train.batch_size": 64}
+    for model in ("gan", "cgan"):
+        session = Session(Config().replace({**small, "model.name": model}), surface_resolution=16)
+        session.skip_extras(["optimal_discriminator"])
+        snapshot = session.snapshot()
+        assert "optimal_discriminator" not in snapshot.extras
+        assert "class_optimal_discriminators" not in snapshot.extras
+        assert snapshot.skipped_extras == ("optimal_discriminator",)
+        session.skip_extras([])  # asked for again: computed again
+        snapshot = session.snapshot()
+        assert "optimal_discriminator" in snapshot.extras and snapshot.skipped_extras == ()
+    moons = Session(Config().replace({**small, "target.name": "two_moons"}), surface_resolution=16)
+    moons.skip_extras(["optimal_discriminator"])
+    assert moons.snapshot().skipped_extras == ()  # nothing to skip without a known density
+    with pytest.raises(ConfigError, match="only optimal_discriminator"):
+        moons.skip_extras(["latent_real"])

@@ -68,6 +68,22 @@ def test_chunks_end_when_the_next_frame_falls_due(worker, monkeypatch):
     assert worker._chunk_steps() == int(40 * process.CHUNK_SECONDS)
 
 
+def test_skipped_extras_hold_across_sessions_and_come_back_at_once_while_paused(worker):
+    worker.handle(("skip_extras", ["optimal_discriminator"]))  # before any session exists
+    worker.handle(("configure", SMALL.to_dict()))
+    frame = worker.published[-1][1]
+    assert "optimal_discriminator" not in frame.extras
+    assert frame.skipped_extras == ("optimal_discriminator",)
+    worker.handle(("reset",))  # a new session skips it too
+    assert worker.published[-1][1].skipped_extras == ("optimal_discriminator",)
+    count = len(worker.published)
+    worker.handle(("skip_extras", []))  # its view is shown: a frame with D* comes right away
+    assert len(worker.published) == count + 1
+    assert "optimal_discriminator" in worker.published[-1][1].extras
+    worker.handle(("skip_extras", ["optimal_discriminator"]))  # hidden again: no frame needed
+    assert len(worker.published) == count + 1
+
+
 def test_bad_changes_are_reported_not_raised(worker):
     worker.handle(("configure", SMALL.to_dict()))
     worker.handle(("apply", {"train.lr_d": -1.0}))

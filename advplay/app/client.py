@@ -34,6 +34,8 @@ class WorkerClient(QObject):
         self.handle = WorkerHandle()
         self.config: Config | None = None
         self.drawing = None  # (density, bounds) when the target is a drawing in memory
+        self.speed: float | None = None  # steps per second at most, None for full speed
+        self.skipped_extras: frozenset[str] = frozenset()
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_poll)
@@ -53,6 +55,9 @@ class WorkerClient(QObject):
         if not self.handle.ensure_running():
             return False
         self._reported_death = False
+        # what the window chose goes first, so the first session already follows it
+        self.handle.send("speed", self.speed)
+        self.handle.send("skip_extras", sorted(self.skipped_extras))
         self.handle.send("configure", self.config.to_dict(), self.drawing)
         return True
 
@@ -102,8 +107,18 @@ class WorkerClient(QObject):
         self.handle.send("open", str(path))
 
     def set_speed(self, steps_per_second: float | None) -> None:
+        self.speed = steps_per_second
         if self.handle.alive:
             self.handle.send("speed", steps_per_second)
+
+    def skip_extras(self, names) -> None:
+        """Frames leave out the optional extras ``names`` (those no view on show draws);
+        one asked for again comes with the next frame, at once while paused."""
+        names = frozenset(names)
+        if names != self.skipped_extras:
+            self.skipped_extras = names
+            if self.handle.alive:
+                self.handle.send("skip_extras", sorted(names))
 
     def shutdown(self) -> None:
         """Stop polling and end the worker (within ~2 s, killing it if it does not quit)."""

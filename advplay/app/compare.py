@@ -28,6 +28,7 @@ from advplay.app.transport import SPEEDS
 from advplay.core.config import ON_THE_FLY, Config
 from advplay.core.errors import ConfigError
 from advplay.core.history import SnapshotHistory
+from advplay.core.views import OPTIONAL_EXTRAS
 from advplay.export.compare import COMPARE_LABEL, COMPARE_PANELS, align_by_step
 
 #: the right view redraws at most this often (as the window's data view)
@@ -145,6 +146,7 @@ class CompareMode(QObject):
         self.config = self._with_shared_target(self.config or window.config)
         self.client = WorkerClient(self)
         self.client.drawing = window.client.drawing
+        self.client.skip_extras(OPTIONAL_EXTRAS)  # the right run has only a data view
         self.client.snapshot_received.connect(self._on_snapshot)
         self.client.error_reported.connect(self._on_error)
         self.client.worker_died.connect(self._on_error)

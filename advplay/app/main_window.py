@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.client.error_reported.connect(self.show_error)
         self.client.worker_died.connect(self.show_error)
         self.client.playing_changed.connect(self._on_playing_changed)
+        self.client.skip_extras(self.side.skipped_extras)  # D* only while its tab shows
+        self.side.skipped_extras_changed.connect(self.client.skip_extras)
         self.controls.set_config(self.config)
         self._update_target_density()
         self.client.start(self.config)

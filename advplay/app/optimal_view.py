@@ -14,12 +14,11 @@ from pyqtgraph import QtCore
 
 from advplay.app.data_view import SURFACE_BRIGHTNESS, SURFACE_COLORMAP
 from advplay.app.plot_style import cache_axes
+from advplay.core.views import OPTIMAL_KEY
 
-OPTIMAL_KEY = "optimal_discriminator"
-
-
-def has_optimal_discriminator(snapshot) -> bool:
-    return OPTIMAL_KEY in snapshot.extras and snapshot.output_is_probability
+OPTIMAL_TITLE = "optimal D*(x) = p / (p + q_G)"
+#: the right panel's title for a frame made while this view was hidden (D* not computed)
+SKIPPED_TITLE = "optimal D*(x): not in this frame (computed while this tab shows)"
 
 
 class OptimalView(pg.GraphicsLayoutWidget):
@@ -34,7 +33,7 @@ class OptimalView(pg.GraphicsLayoutWidget):
         colors = colormap.getLookupTable(nPts=256, alpha=False) * SURFACE_BRIGHTNESS
         self.images, self.plots = {}, {}
         for column, (key, title) in enumerate((("learned", "learned D(x)"),
-                                              ("optimal", "optimal D*(x) = p / (p + q_G)"))):
+                                              ("optimal", OPTIMAL_TITLE))):
             plot = self.addPlot(row=0, col=column, title=title)
             plot.setAspectLocked(True)
             plot.hideButtons()
@@ -49,10 +48,15 @@ class OptimalView(pg.GraphicsLayoutWidget):
         self._bounds = None
 
     def show_snapshot(self, snapshot) -> None:
-        """Draw both surfaces; a snapshot without D* (unknown density) clears the right one."""
+        """Draw both surfaces; a snapshot without D* (unknown density, or made while this view
+        was hidden, which the title then says) clears the right one."""
         self.images["learned"].setImage(snapshot.discriminator_output, autoLevels=False,
                                         levels=(0.0, 1.0))
         optimal = snapshot.extras.get(OPTIMAL_KEY)
+        skipped = OPTIMAL_KEY in snapshot.skipped_extras
+        title = SKIPPED_TITLE if skipped else OPTIMAL_TITLE
+        if self.plots["optimal"].titleLabel.text != title:
+            self.plots["optimal"].setTitle(title)
         if optimal is None:
             self.images["optimal"].clear()
         else:

@@ -161,6 +161,14 @@ def _drawn_density(target: DrawnTarget, label: int | None) -> np.ndarray | None:
     return channels.sum(axis=0) / mass if mass > 0 else None
 
 
+def density_known(target: Target | None, label: int | None = None) -> bool:
+    """Whether :func:`optimal_discriminator` can compare with ``target``'s density (of class
+    ``label`` when given): a mixture or a drawing, or any density without a class."""
+    if target is None or not getattr(target, "has_density", False):
+        return False
+    return label is None or target.mixture is not None or isinstance(target, DrawnTarget)
+
+
 def smoothed_density(target: Target, xs, ys, bandwidth, label: int | None = None):
     """The target density blurred by the kernel, ``(p * K_h)``, on the grid ``ys`` x ``xs``.
 
@@ -168,7 +176,7 @@ def smoothed_density(target: Target, xs, ys, bandwidth, label: int | None = None
     mixture component, or the drawing's channel. Returns (H, W), or None when the target
     (or the class) has no density to smooth.
     """
-    if not getattr(target, "has_density", False):
+    if not density_known(target, label):
         return None
     if target.mixture is not None:
         return _smoothed_mixture(target.mixture, xs, ys, bandwidth, label)
@@ -177,8 +185,6 @@ def smoothed_density(target: Target, xs, ys, bandwidth, label: int | None = None
         if density is None:
             return None
         return _smoothed_piecewise(density, target.bounds, xs, ys, bandwidth)
-    if label is not None:
-        return None  # no class-conditional density known for this target
     table, bounds = _fine_table(target)
     return _smoothed_piecewise(table, bounds, xs, ys, bandwidth)
 

@@ -44,6 +44,8 @@ class Snapshot:
     fake_labels : (N,) int class of each fake sample (conditional models), or None
     extras : model-specific arrays by name (latent codes, reconstructions, true log-ratio,
         optimal discriminator, ...); each model's docstring lists what it adds
+    skipped_extras : names of optional extras (``advplay.core.views.OPTIONAL_EXTRAS``) the
+        model could have added but left out on request, because no view on show draws them
     output_is_probability : whether ``discriminator_output`` is a probability in [0, 1]
     decision_level : the output level where D cannot tell real from fake (0.5 for D(x) of the
         cross-entropy and least-squares games, 0 for hinge), None for a Wasserstein critic;
@@ -71,6 +73,7 @@ class Snapshot:
     model: str = "gan"
     fake_labels: np.ndarray | None = None
     extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+    skipped_extras: tuple[str, ...] = ()
     error: str | None = field(default=None)
 
     def __post_init__(self):

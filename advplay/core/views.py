@@ -19,6 +19,10 @@ VIEW_SAMPLES = 1000
 #: lines per direction of the z-grid, and points along each line
 MANIFOLD_LINES = 11
 MANIFOLD_POINTS = 48
+#: the extras key of D*, the optimal discriminator (``advplay.core.optimal``)
+OPTIMAL_KEY = "optimal_discriminator"
+#: extras a model computes only when asked: costly, and drawn by a view of their own
+OPTIONAL_EXTRAS = (OPTIMAL_KEY,)
 
 
 def grid_axes(bounds, resolution: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -51,12 +55,18 @@ def latent_grid_lines(latent_dim: int, extent: float, lines: int, points: int) -
 
 
 class ViewGeometry:
-    """Computes the arrays of a snapshot from the model's current state."""
+    """Computes the arrays of a snapshot from the model's current state.
+
+    ``skipped`` names :data:`OPTIONAL_EXTRAS` that frames leave out (the app skips what no
+    visible view draws); a model that could have added one lists it in the snapshot's
+    ``skipped_extras`` instead.
+    """
 
     def __init__(self, target: Target, model, device: torch.device, seed: int,
                  resolution: int = SURFACE_RESOLUTION):
         self.device = device
         self.resolution = resolution
+        self.skipped: frozenset[str] = frozenset()
         self.set_target(target, seed)
         noise = torch.Generator(device=device).manual_seed(seed + 1)
         self.latent = model.sample_latent(VIEW_SAMPLES, noise)  # (N, latent_dim)

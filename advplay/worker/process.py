@@ -77,6 +77,7 @@ class Worker:
         self.session: Session | None = None
         self.playing = False
         self.max_steps_per_second: float | None = None
+        self.skipped_extras: frozenset[str] = frozenset()  # what no view on show draws
         self.renderer = Renderer(publish)
         self.renderer.start()
         self._seconds_per_step = 0.0  # unknown until a chunk is timed
@@ -111,6 +112,8 @@ class Worker:
             elif name == "apply":
                 if self.session is not None:
                     self.config = self.session.apply(args[0])
+            elif name == "skip_extras":
+                self._skip_extras(frozenset(args[0]))
             elif name == "speed":
                 self.max_steps_per_second = args[0] or None
             elif name == "save":
@@ -135,6 +138,7 @@ class Worker:
         target = None if self.drawing is None else DrawnTarget(*self.drawing)
         self.session = Session(self.config, target=target,
                                surface_resolution=LIVE_SURFACE_RESOLUTION)
+        self.session.skip_extras(self.skipped_extras)
         self._reset_pace()
         self._publish_now()
 
@@ -150,6 +154,7 @@ class Worker:
         """Continue the run saved in ``path`` (paused, at its saved step)."""
         experiment = load_experiment(path)  # ConfigError, reported, if the file is bad
         session = experiment.session(surface_resolution=LIVE_SURFACE_RESOLUTION)
+        session.skip_extras(self.skipped_extras)
         self.renderer.idle.wait()
         self._set_playing(False)
         self.config, self.drawing, self.session = experiment.config, experiment.drawing, session
@@ -166,6 +171,17 @@ class Worker:
         self.renderer.idle.wait()
         self.session.set_target(target)
         if not self.playing:
+            self._publish_now()
+
+    def _skip_extras(self, names: frozenset[str]) -> None:
+        """Frames leave out the optional extras ``names`` from now on; one asked for again
+        comes at once while paused (its view has just been shown)."""
+        wanted_again = self.skipped_extras - names
+        self.skipped_extras = names
+        if self.session is None:
+            return
+        self.session.skip_extras(names)  # the render thread may finish a frame with the old set
+        if wanted_again and not self.playing:
             self._publish_now()
 
     def _set_playing(self, playing: bool) -> None:

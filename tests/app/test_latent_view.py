@@ -197,7 +197,7 @@ def test_the_side_views_open_it_for_an_encoder_model(qtbot, ali_snapshot):
     side = SideViews()
     qtbot.addWidget(side)
     side.show_snapshot(ali_snapshot)
+    side.show_view("latent")
     view = side.view("latent")
     assert isinstance(view, LatentView)
-    side.setCurrentWidget(view)
     np.testing.assert_allclose(points(view.items["prior"]), ali_snapshot.extras["latent_prior"])

@@ -123,6 +123,21 @@ def test_a_dead_worker_is_reported_and_restarted_on_play(qtbot, window):
     assert "stopped unexpectedly" in window.banner.label.text()
     click(qtbot, window, "playButton")
     qtbot.waitUntil(lambda: step_of(window) > 10, timeout=START_TIMEOUT)
+    # the new worker was told what the window chose: D* stays off while its tab is hidden
+    assert window.snapshot.skipped_extras == ("optimal_discriminator",)
+
+
+def test_d_star_is_computed_only_while_its_tab_shows(qtbot, window):
+    assert window.snapshot.skipped_extras == ("optimal_discriminator",)
+    assert "optimal_discriminator" not in window.snapshot.extras
+    window.side.show_view("optimal")  # paused: the worker sends a frame with D* at once
+    qtbot.waitUntil(lambda: "optimal_discriminator" in window.snapshot.extras, timeout=10_000)
+    view = window.side.views["optimal"]
+    qtbot.waitUntil(lambda: view.images["optimal"].image is not None, timeout=10_000)
+    window.side.setCurrentIndex(0)
+    click(qtbot, window, "stepButton")
+    qtbot.waitUntil(lambda: step_of(window) >= 1, timeout=10_000)
+    assert window.snapshot.skipped_extras == ("optimal_discriminator",)
 
 
 def test_many_signal_emits_do_not_crash(qtbot):

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from advplay.app.optimal_view import OptimalView
+from advplay.app.optimal_view import OPTIMAL_TITLE, SKIPPED_TITLE, OptimalView
 from advplay.app.side_views import SideViews
 from advplay.core.config import Config
 from advplay.core.session import Session
@@ -32,6 +32,11 @@ def with_optimal(snapshot, value=0.25):
     return dataclasses.replace(snapshot, extras={"optimal_discriminator": optimal})
 
 
+def with_skipped(snapshot):
+    """A frame made while the D* tab was hidden: D* could have been computed, and was not."""
+    return dataclasses.replace(snapshot, extras={}, skipped_extras=("optimal_discriminator",))
+
+
 def titles(side):
     return [side.tabText(i) for i in range(side.count())]
 
@@ -51,14 +56,41 @@ def test_a_tab_appears_with_its_data_and_goes_without_it(side, snapshot):
     assert side.view("optimal") is side.views["optimal"]
 
 
-def test_only_the_tab_on_show_is_redrawn(side, snapshot):
+def test_only_the_tab_on_show_is_built_and_redrawn(side, snapshot):
     side.show_snapshot(with_optimal(snapshot, 0.25))
-    view = side.view("optimal")
-    assert view.images["optimal"].image is None  # hidden: not drawn yet
-    side.setCurrentWidget(view)  # switching draws the latest snapshot
+    assert "optimal" in side.pages and "optimal" not in side.views  # not built while hidden
+    side.show_view("optimal")  # switching builds the view and draws the latest snapshot
+    view = side.views["optimal"]
+    assert isinstance(view, OptimalView) and side.view("optimal") is view
     np.testing.assert_allclose(view.images["optimal"].image, 0.25)
     side.show_snapshot(with_optimal(snapshot, 0.75))
     np.testing.assert_allclose(view.images["optimal"].image, 0.75)
+    side.setCurrentIndex(0)
+    side.show_snapshot(with_optimal(snapshot, 0.5))
+    np.testing.assert_allclose(view.images["optimal"].image, 0.75)  # hidden: not redrawn
+
+
+def test_d_star_is_asked_for_only_while_its_tab_shows(qtbot, side, snapshot):
+    assert side.skipped_extras == {"optimal_discriminator"}  # the curves tab is on show
+    side.show_snapshot(with_skipped(snapshot))
+    assert titles(side) == ["Curves", "D and D*"]  # D* could be computed: the tab is there
+    with qtbot.waitSignal(side.skipped_extras_changed) as shown:
+        side.show_view("optimal")
+    assert shown.args == [frozenset()] and side.skipped_extras == frozenset()
+    with qtbot.waitSignal(side.skipped_extras_changed) as hidden:
+        side.setCurrentIndex(0)
+    assert hidden.args == [{"optimal_discriminator"}]
+
+
+def test_a_frame_without_d_star_says_so_in_its_view(side, snapshot):
+    side.show_snapshot(with_optimal(snapshot, 0.25))
+    side.show_view("optimal")
+    view = side.views["optimal"]
+    side.show_snapshot(with_skipped(snapshot))  # made while the tab was hidden
+    assert view.images["optimal"].image is None
+    assert view.plots["optimal"].titleLabel.text == SKIPPED_TITLE
+    side.show_snapshot(with_optimal(snapshot, 0.5))
+    assert view.plots["optimal"].titleLabel.text == OPTIMAL_TITLE
 
 
 def test_optimal_view_shows_learned_and_optimal_surfaces_over_the_bounds(qtbot, snapshot):

@@ -46,10 +46,10 @@ from advplay.core.drawn import DrawnTarget
 from advplay.core.errors import ConfigError
 from advplay.core.metrics import target_metrics
 from advplay.core.models.base import MODELS
-from advplay.core.models.gan import GAN
+from advplay.core.models.gan import GAN, skipped_optimal
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
-from advplay.core.views import grid_axes
+from advplay.core.views import OPTIMAL_KEY, grid_axes
 
 #: golden ratio conjugate: frac(i * INVERSE_GOLDEN) spreads any prefix evenly over [0, 1)
 INVERSE_GOLDEN = (5**0.5 - 1) / 2
@@ -265,7 +265,9 @@ class ConditionalGAN(GAN):
         fake = frozen_array(fake.cpu().numpy())
         extras = {"class_surfaces": frozen_array(
             output.cpu().numpy().reshape(self.n_classes, resolution, resolution))}
-        extras.update(self._optimal_extras(geometry, fake, labels.cpu().numpy()))
+        skipped = skipped_optimal(self, geometry, label=0)
+        if not skipped:
+            extras.update(self._optimal_extras(geometry, fake, labels.cpu().numpy()))
         return {
             "discriminator_output": self._full_surface(geometry, self._class_mean(output)),
             "discriminator_logit": self._full_surface(geometry, self._class_mean(logit)),
@@ -274,6 +276,7 @@ class ConditionalGAN(GAN):
             "manifold": frozen_array(manifold.reshape(*geometry.manifold_shape, 2).cpu().numpy()),
             "fake_labels": frozen_array(labels.cpu().numpy(), np.int64),
             "extras": extras,
+            "skipped_extras": (OPTIMAL_KEY,) if skipped else (),
         }
 
     def class_resolution(self, resolution: int) -> int:
@@ -334,7 +337,7 @@ class ConditionalGAN(GAN):
                            else optimal for optimal in per_class])  # (K, H, W)
         mean = np.tensordot(self.frequencies, filled, axes=1)
         return {"class_optimal_discriminators": frozen_array(filled),
-                "optimal_discriminator": frozen_array(mean)}
+                OPTIMAL_KEY: frozen_array(mean)}
 
     def evaluate(self, target: Target, grid_reference, seed: int) -> dict[str, float]:
         """The GAN's metrics on 2500 samples spread over the classes, and ``class_accuracy``."""

@@ -45,7 +45,9 @@ share all but the first layer; its classifier that pushes them apart is not used
 then jump between slabs instead of spreading mass in the gaps between modes.
 
 Frame extras: ``optimal_discriminator`` (H, W), D*(x) = p(x) / (p(x) + q_G(x)) for the current
-generator where the target density is known (see ``advplay.core.optimal``).
+generator where the target density is known (see ``advplay.core.optimal``), unless the view
+geometry skips it: then ``skipped_extras`` names it (the app computes D* only while its tab
+shows; it is about a fifth of a live frame's cost, K times that for a conditional GAN).
 """
 
 from __future__ import annotations
@@ -61,11 +63,17 @@ from advplay.core.models.base import MODELS, make_optimizer, set_hyperparameters
 from advplay.core.metrics import MODE_METRIC_SAMPLES, target_metrics
 from advplay.core.nets import (all_finite, discriminator_network, generator_network,
                                 rest_in_evaluation, training_mode)
-from advplay.core.optimal import optimal_discriminator
+from advplay.core.optimal import density_known, optimal_discriminator
 from advplay.core.schedules import averaged_copy, ema_update, lr_factor
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
-from advplay.core.views import grid_axes
+from advplay.core.views import OPTIMAL_KEY, grid_axes
+
+
+def skipped_optimal(model, geometry, label: int | None = None) -> bool:
+    """Whether the frame leaves D* out on request though ``model`` could compute it (against
+    the density of class ``label`` when given): the snapshot then lists it as skipped."""
+    return OPTIMAL_KEY in geometry.skipped and density_known(model.target, label)
 
 
 @MODELS.register("gan", "GAN with MLP generator and discriminator; several losses and penalties")
@@ -294,15 +302,18 @@ class GAN:
             "fake_gradients": frozen_array(gradients.cpu().numpy()),
             "manifold": frozen_array(manifold.cpu().numpy()),
         }
+        if skipped_optimal(self, geometry):
+            fields["skipped_extras"] = (OPTIMAL_KEY,)
+            return fields
         optimal = self.optimal_surface(geometry, fields["fake"])
         if optimal is not None:
-            fields["extras"] = {"optimal_discriminator": frozen_array(optimal)}
+            fields["extras"] = {OPTIMAL_KEY: frozen_array(optimal)}
         return fields
 
     def optimal_surface(self, geometry, fake, label: int | None = None):
         """D*(x) (H, W) on the view grid against ``fake`` (n, 2) samples, or None without a
         known target density; ``label`` compares with the class-conditional density."""
-        if self.target is None or not getattr(self.target, "has_density", False):
+        if not density_known(self.target, label):
             return None
         xs, ys = grid_axes(geometry.bounds, geometry.resolution)
         return optimal_discriminator(self.target, fake, xs, ys, label)
