@@ -54,6 +54,9 @@ def step_both(qtbot, window, count: int) -> None:
     window.transport.step_action.trigger()
     qtbot.waitUntil(lambda: window.snapshot.step == target and window.compare.snapshot.step
                     == target, timeout=20_000)
+    # the window draws (and labels) a frame up to a frame interval after it arrives
+    label = window.findChild(QLabel, "stepLabel")
+    qtbot.waitUntil(lambda: label.text() == f"Step {target}", timeout=10_000)
 
 
 def test_compare_splits_the_view_links_axes_and_ends_its_worker(qtbot, window, comparing):
