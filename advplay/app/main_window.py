@@ -19,6 +19,7 @@ from advplay.app.explanations import explanation_html
 from advplay.app.export_actions import ExportActions
 from advplay.app.labels import fix_label_size
 from advplay.app.menus import WindowMenus
+from advplay.app.passes import repaint_in_next_pass
 from advplay.app.side_views import SideViews
 from advplay.app.timeline import TimelineBar
 from advplay.app.transport import ErrorBanner, TransportBar
@@ -272,7 +273,8 @@ class MainWindow(QMainWindow):
         (snapshot, stats), self._pending = self._pending, None
         now = time.perf_counter()
         self._drawn_at["data"] = now
-        self.data_view.show_snapshot(snapshot)
+        with repaint_in_next_pass(self.data_view):
+            self.data_view.show_snapshot(snapshot)
         self._update_explanation(snapshot.model)
         if snapshot.fake_labels is not None and not self.menus.class_menu.isEnabled():
             self.menus.fill_class_menu(int(snapshot.fake_labels.max()) + 1)
@@ -297,7 +299,8 @@ class MainWindow(QMainWindow):
         self._drawn_at["curves"] = time.perf_counter()
         if self.snapshot is None:
             return
-        self.side.show_snapshot(self.snapshot)
+        with repaint_in_next_pass(self.side):
+            self.side.show_snapshot(self.snapshot)
         self.step_label.setText(f"Step {self.snapshot.step}")
         playing = self._stats.get("playing")
         rate = self._stats.get("steps_per_s", 0.0)
