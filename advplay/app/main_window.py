@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.device_label.setToolTip("Where the networks train")
         # Sizes fixed for the longest text: a label that grows with its digits would make the
         # window lay itself out again on every frame.
-        for label, widest in ((self.step_label, "Step 00000000"), (self.rate_label, "00,000 steps/s"),
+        for label, widest in ((self.step_label, "Replay: step 00000000"), (self.rate_label, "00,000 steps/s"),
                               (self.device_label, "device: cuda:0")):
             fix_label_size(label, widest)
             self.statusBar().addPermanentWidget(label)
@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         snapshot = self.history[index]
         self.data_view.show_snapshot(snapshot)
         self.side.show_snapshot(snapshot)
-        self.step_label.setText(f"Step {snapshot.step} ⏪")
+        self.step_label.setText(f"Replay: step {snapshot.step}")  # plain text: any font has it
 
     def _show_live_frame(self) -> None:
         if self.snapshot is not None:

@@ -17,8 +17,9 @@ from advplay.app.plot_style import cache_axes
 from advplay.core.views import OPTIMAL_KEY
 
 OPTIMAL_TITLE = "optimal D*(x) = p / (p + q_G)"
-#: the right panel's title for a frame made while this view was hidden (D* not computed)
-SKIPPED_TITLE = "optimal D*(x): not in this frame (computed while this tab shows)"
+#: the right panel's title for a frame made while this view was hidden (D* is computed only
+#: while it shows); no longer than OPTIMAL_TITLE, which sizes the panels' columns
+SKIPPED_TITLE = "D*(x): not in this frame"
 
 
 class OptimalView(pg.GraphicsLayoutWidget):

@@ -89,6 +89,7 @@ def test_a_frame_without_d_star_says_so_in_its_view(side, snapshot):
     side.show_snapshot(with_skipped(snapshot))  # made while the tab was hidden
     assert view.images["optimal"].image is None
     assert view.plots["optimal"].titleLabel.text == SKIPPED_TITLE
+    assert len(SKIPPED_TITLE) <= len(OPTIMAL_TITLE)  # a longer title squeezed the left panel
     side.show_snapshot(with_optimal(snapshot, 0.5))
     assert view.plots["optimal"].titleLabel.text == OPTIMAL_TITLE
 
