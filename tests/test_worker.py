@@ -82,6 +82,11 @@ def test_skipped_extras_hold_across_sessions_and_come_back_at_once_while_paused(
     assert "optimal_discriminator" in worker.published[-1][1].extras
     worker.handle(("skip_extras", ["optimal_discriminator"]))  # hidden again: no frame needed
     assert len(worker.published) == count + 1
+    worker.handle(("skip_extras", ["latent_real"]))  # not optional: refused, nothing kept
+    assert worker.published[-1][0] == "error" and "latent_real" in worker.published[-1][1]
+    worker.handle(("reset",))  # so later sessions still build
+    assert worker.published[-1][0] == "snapshot"
+    assert worker.published[-1][1].skipped_extras == ("optimal_discriminator",)
 
 
 def test_bad_changes_are_reported_not_raised(worker):

@@ -144,7 +144,8 @@ class MainWindow(QMainWindow):
         self.device_label.setToolTip("Where the networks train")
         # Sizes fixed for the longest text: a label that grows with its digits would make the
         # window lay itself out again on every frame.
-        for label, widest in ((self.step_label, "Replay: step 00000000"), (self.rate_label, "00,000 steps/s"),
+        for label, widest in ((self.step_label, "Replay: step 00000000"),
+                              (self.rate_label, "00,000 steps/s"),
                               (self.device_label, "device: cuda:0")):
             fix_label_size(label, widest)
             self.statusBar().addPermanentWidget(label)

@@ -21,7 +21,7 @@ from advplay.core.models import MODELS
 from advplay.core.models.base import load_model_state, model_state, sync_view, view_copy
 from advplay.core.snapshot import Snapshot, frozen_array
 from advplay.core.targets import Target, make_target
-from advplay.core.views import OPTIONAL_EXTRAS, SURFACE_RESOLUTION, ViewGeometry
+from advplay.core.views import SURFACE_RESOLUTION, ViewGeometry, checked_extras
 
 #: iterations between finiteness checks (each check is one host sync)
 CHECK_EVERY = 50
@@ -184,11 +184,7 @@ class Session:
     def skip_extras(self, names) -> None:
         """Leave the optional extras ``names`` (of ``advplay.core.views.OPTIONAL_EXTRAS``) out
         of frames from now on; an empty set computes them all again (the default)."""
-        unknown = set(names) - set(OPTIONAL_EXTRAS)
-        if unknown:
-            raise ConfigError("extras", sorted(unknown),
-                              f"only {', '.join(OPTIONAL_EXTRAS)} can be skipped")
-        self._view.skipped = frozenset(names)
+        self._view.skipped = checked_extras(names)
 
     def samples(self, n: int, seed: int | None = None) -> np.ndarray:
         """``n`` generator samples as float32 (n, 2)."""

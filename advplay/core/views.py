@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from advplay.core.errors import ConfigError
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
 
@@ -23,6 +24,16 @@ MANIFOLD_POINTS = 48
 OPTIMAL_KEY = "optimal_discriminator"
 #: extras a model computes only when asked: costly, and drawn by a view of their own
 OPTIONAL_EXTRAS = (OPTIMAL_KEY,)
+
+
+def checked_extras(names) -> frozenset[str]:
+    """``names`` as a frozenset of :data:`OPTIONAL_EXTRAS`; ConfigError names any other."""
+    names = frozenset(names)
+    unknown = names - set(OPTIONAL_EXTRAS)
+    if unknown:
+        raise ConfigError("extras", sorted(unknown),
+                          f"only {', '.join(OPTIONAL_EXTRAS)} can be skipped")
+    return names
 
 
 def grid_axes(bounds, resolution: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

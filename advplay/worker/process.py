@@ -23,6 +23,7 @@ from advplay.core.drawn import DrawnTarget
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.experiment import load_experiment, save_experiment
 from advplay.core.session import Capture, Session
+from advplay.core.views import checked_extras
 
 MAX_FPS = 15.0
 #: share of one core the render thread may use
@@ -113,7 +114,7 @@ class Worker:
                 if self.session is not None:
                     self.config = self.session.apply(args[0])
             elif name == "skip_extras":
-                self._skip_extras(frozenset(args[0]))
+                self._skip_extras(checked_extras(args[0]))  # checked before it is kept
             elif name == "speed":
                 self.max_steps_per_second = args[0] or None
             elif name == "save":
