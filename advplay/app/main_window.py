@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.confirm_reset = self._ask_reset
         self.history = SnapshotHistory(budget_bytes=HISTORY_BYTES)
         self.target_log_density = None  # (log density (H, W), bounds) where the target has one
-        self._pending = None  # the newest frame not drawn yet, with its stats
+        self._pending = None  # the newest frame, not drawn yet
         self._stats: dict = {}  # the worker's numbers that came with the newest frame
         self._drawn_at = {"data": 0.0, "curves": 0.0}
         self._frame_timer = QTimer(self)
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.snapshot = snapshot
         self._stats = stats
         self._remember(snapshot)
-        self._pending = (snapshot, stats)
+        self._pending = snapshot
         if not self._frame_timer.isActive():
             wait = self._drawn_at["data"] + DATA_FRAME_SECONDS - time.perf_counter()
             self._frame_timer.start(max(0, int(wait * 1000)))
@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
     def _update_frame(self) -> None:
         if self._pending is None:
             return
-        (snapshot, stats), self._pending = self._pending, None
+        snapshot, self._pending = self._pending, None
         now = time.perf_counter()
         self._drawn_at["data"] = now
         with repaint_in_next_pass(self.data_view):
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
             self.menus.fill_class_menu(int(snapshot.fake_labels.max()) + 1)
         if self.stack.currentWidget() is self.draw_mode.page:
             self.draw_mode.canvas.set_overlay_points(snapshot.fake)
-        stopped = not stats.get("playing")
+        stopped = not self._stats.get("playing")
         if stopped:
             self._update_curves()
         elif now - self._drawn_at["curves"] >= CURVES_FRAME_SECONDS:

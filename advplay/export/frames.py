@@ -301,8 +301,7 @@ class FrameRenderer:
         # Marks on the items record what was restyled: the view makes new curves as metrics
         # appear and rewrites its titles when their legends change.
         for item in view.scene().items():
-            if isinstance(item, (pg.PlotDataItem, LineItem)) \
-                    and not getattr(item, "_themed", False):
+            if isinstance(item, LineItem) and not getattr(item, "_themed", False):
                 pen = pg.mkPen(item.opts["pen"])
                 item.setPen(pg.mkPen(_darker(pen.color()), width=pen.widthF()))
                 item._themed = True
