@@ -1,9 +1,15 @@
 """Training throughput with the window open and animating, against the headless session.
 
-Both run the default experiment in a spawned process with one torch thread (as the app's
-worker does). Headless: ``Session.step`` in a loop, nothing drawn. GUI: the real main window
-plays, the worker renders frames and the window draws them, while a 16 ms timer in the UI
-process records its frame intervals. Rounds alternate headless / GUI so drift hits both.
+Both run the default experiment in a spawned process with one torch thread, at the worker's
+priority. Headless: ``Session.step`` in a loop, nothing drawn. GUI: the real main window plays,
+the worker renders frames and the window draws them, while a 16 ms timer in the UI process
+records its frame intervals.
+
+The two take turns in short phases (the window paused while the headless process runs, the
+headless process waiting while the window plays), and each GUI phase is compared with the
+headless phases on either side of it. This machine's speed drifts by a quarter within a minute
+(other guests on the host), so rounds of 10 s each measured the drift more than the window;
+short alternating phases see the same drift on both sides of each ratio.
 """
 
 from __future__ import annotations
@@ -19,125 +25,192 @@ import numpy as np
 
 from advplay.core.config import Config
 
+#: the GUI phase's first frames, after Play, are not counted (the worker times its chunks anew)
+SETTLE_SECONDS = 0.5
 
-def _headless_rate(config_dict: dict, seconds: float, result) -> None:
+
+def _headless_loop(config_dict: dict, requests, results) -> None:
+    """The headless process: train for the number of seconds asked, answer with the rate."""
     import torch
 
     from advplay.core.config import config_from_dict
     from advplay.core.session import Session
-
     from advplay.worker.process import lower_priority
 
     torch.set_num_threads(1)
     lower_priority()  # the app's worker runs at this priority too: compare like with like
     session = Session(config_from_dict(config_dict))
     session.step(100)  # warm up
-    start, first = time.perf_counter(), session.step_count
-    while time.perf_counter() - start < seconds:
-        session.step(20)
-    result.put((session.step_count - first) / (time.perf_counter() - start))
+    results.put("ready")
+    while (seconds := requests.get()) is not None:
+        start, first = time.perf_counter(), session.step_count
+        while time.perf_counter() - start < seconds:
+            session.step(20)
+        results.put((session.step_count - first) / (time.perf_counter() - start))
 
 
-def headless_steps_per_second(config: Config, seconds: float) -> float:
-    context = multiprocessing.get_context("spawn")
-    result = context.Queue()
-    process = context.Process(target=_headless_rate, args=(config.to_dict(), seconds, result))
-    process.start()
-    deadline = time.perf_counter() + seconds + 120
-    while True:
-        try:
-            rate = result.get(timeout=1.0)
-            break
-        except queue.Empty:
-            if not process.is_alive() or time.perf_counter() > deadline:
-                raise RuntimeError("the headless benchmark process failed") from None
-    process.join(10)
-    return rate
+class HeadlessRunner:
+    """A headless session in its own process, trained in bursts on request."""
+
+    def __init__(self, config: Config):
+        context = multiprocessing.get_context("spawn")
+        self._requests, self._results = context.Queue(), context.Queue()
+        self._process = context.Process(target=_headless_loop, daemon=True,
+                                        args=(config.to_dict(), self._requests, self._results))
+        self._process.start()
+        self._answer(120)  # "ready"
+
+    def rate(self, seconds: float) -> float:
+        """Steps per second over ``seconds`` of training."""
+        self._requests.put(seconds)
+        return self._answer(seconds + 60)
+
+    def _answer(self, timeout: float):
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                return self._results.get(timeout=1.0)
+            except queue.Empty:
+                if not self._process.is_alive() or time.perf_counter() > deadline:
+                    raise RuntimeError("the headless benchmark process failed") from None
+
+    def close(self) -> None:
+        self._requests.put(None)
+        self._process.join(10)
 
 
-def gui_run(config: Config, seconds: float) -> tuple[float, list[float], int]:
-    """(steps per second seen by the window, UI frame intervals in ms, frames drawn)."""
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
+class GuiRunner:
+    """The real main window, played in phases while a 16 ms timer records its intervals."""
 
-    from advplay.app import configure_application, freeze_startup_objects
-    from advplay.app.main_window import MainWindow
+    def __init__(self, config: Config):
+        from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+        from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
-    configure_application(app)  # as `advplay` does
-    window = MainWindow(config)
-    window.files.ask = lambda title, text: "discard"  # no "save before quitting?" dialog
-    window.show()
-    freeze_startup_objects()
-    frames: list[tuple[float, int]] = []
-    window.snapshot_shown.connect(lambda s: frames.append((time.perf_counter(), s.step)))
-    _wait(app, lambda: window.snapshot is not None, 120)
-    window.transport.play_action.setChecked(True)
-    _wait(app, lambda: window.snapshot.step > 200, 120)  # warm up
-    intervals: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
+        from advplay.app import configure_application, freeze_startup_objects
+        from advplay.app.main_window import MainWindow
 
-    def tick():
-        intervals.append(clock.nsecsElapsed() / 1e6)
-        clock.restart()
+        self.app = QApplication.instance() or QApplication([])
+        configure_application(self.app)  # as `advplay` does
+        self.window = MainWindow(config)
+        self.window.files.ask = lambda title, text: "discard"  # no "save before quitting?"
+        self.window.show()
+        freeze_startup_objects()
+        self.frames: list[tuple[float, int]] = []
+        self.window.snapshot_shown.connect(
+            lambda s: self.frames.append((time.perf_counter(), s.step)))
+        self.intervals: list[float] = []
+        self._clock = QElapsedTimer()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one adds 5% slack itself
+        self._timer.setInterval(16)
+        self._timer.timeout.connect(self._tick)
+        self._wait(lambda: self.window.snapshot is not None, 120)
 
-    timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer adds up to 5% slack itself
-    timer.setInterval(16)
-    timer.timeout.connect(tick)
-    frames.clear()
-    timer.start()
-    clock.restart()
-    # The window's own event loop, as in the app: it sleeps until the next event or timer.
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-    timer.stop()
-    window.close()
-    app.processEvents()
-    rate = (frames[-1][1] - frames[0][1]) / (frames[-1][0] - frames[0][0])
-    return rate, intervals[1:], len(frames)
+    def _tick(self) -> None:
+        self.intervals.append(self._clock.nsecsElapsed() / 1e6)
+        self._clock.restart()
+
+    def warm_up(self) -> None:
+        """Play until training and frames run (every process started, the pace known)."""
+        self._set_playing(True)
+        self._wait(lambda: self.window.snapshot.step > 200, 120)
+        self.frames.clear()
+        self._wait(lambda: len(self.frames) > 20, 120)
+        self._set_playing(False)
+
+    def play(self, seconds: float) -> tuple[float, int]:
+        """Play for ``seconds`` after a short settle; (steps per second seen, frames drawn)."""
+        self._set_playing(True)
+        self._run_loop(SETTLE_SECONDS)
+        self.frames.clear()
+        ticks_before = len(self.intervals)
+        self._timer.start()
+        self._clock.restart()
+        self._run_loop(seconds)
+        self._timer.stop()
+        del self.intervals[ticks_before]  # the first tick measured nothing before it
+        frames = list(self.frames)
+        self._set_playing(False)
+        if len(frames) < 2:
+            raise RuntimeError("the window drew fewer than two frames while playing")
+        (t0, s0), (t1, s1) = frames[0], frames[-1]
+        return (s1 - s0) / (t1 - t0), len(frames)
+
+    def _set_playing(self, playing: bool) -> None:
+        self.window.transport.play_action.setChecked(playing)
+        if not playing:  # the worker has stopped once it says so
+            self._wait(lambda: not self.window.playing, 30)
+            self._run_loop(0.2)
+
+    def _run_loop(self, seconds: float) -> None:
+        """The window's own event loop, as in the app: it sleeps until the next event or timer."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def _wait(self, condition, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while not condition():
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the window did not get there in time")
+            self.app.processEvents()
+            time.sleep(0.005)
+
+    def close(self) -> None:
+        self.window.close()
+        self.app.processEvents()
 
 
-def _wait(app, condition, timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the window did not get a frame in time")
-        app.processEvents()
-        time.sleep(0.005)
+def measure(config: Config, phases: int, seconds: float) -> dict:
+    """Alternate headless and GUI phases; the numbers of the summary line."""
+    headless = HeadlessRunner(config)
+    gui = GuiRunner(config)
+    try:
+        gui.warm_up()
+        before = headless.rate(seconds)
+        ratios, gui_rates, headless_rates, frame_rates = [], [], [], [before]
+        for phase in range(phases):
+            rate, frames = gui.play(seconds)
+            after = headless.rate(seconds)
+            ratios.append(rate / ((before + after) / 2))
+            gui_rates.append(rate)
+            headless_rates.append(after)
+            frame_rates.append(frames / seconds)
+            print(f"  phase {phase + 1:2d}: headless {before:6.1f} / {after:6.1f} steps/s | "
+                  f"window {rate:6.1f} steps/s, {frames / seconds:4.1f} frames/s | "
+                  f"ratio {ratios[-1]:.3f}", flush=True)
+            before = after
+        intervals = list(gui.intervals)
+    finally:
+        gui.close()
+        headless.close()
+    p50, p95, p99 = np.percentile(intervals, [50, 95, 99])
+    return {
+        "benchmark": "gui",
+        "headless_steps_per_s": round(statistics.median(headless_rates), 1),
+        "gui_steps_per_s": round(statistics.median(gui_rates), 1),
+        "throughput_ratio": round(statistics.median(ratios), 3),
+        "throughput_ratio_min": round(min(ratios), 3),
+        "throughput_ratio_max": round(max(ratios), 3),
+        "frames_per_s": round(statistics.median(frame_rates[1:] if len(frame_rates) > 1 else frame_rates), 1),
+        "ui_p50_ms": round(float(p50), 2), "ui_p95_ms": round(float(p95), 2),
+        "ui_p99_ms": round(float(p99), 2), "ui_ticks": len(intervals),
+    }
 
 
 def main(quick: bool = False) -> int:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    config = Config()
-    seconds = 4.0 if quick else 10.0
-    rounds = 1 if quick else 3
-    print(f"advplay bench gui: default experiment, {rounds} round(s) of {seconds:.0f} s each, "
-          f"Qt platform {os.environ.get('QT_QPA_PLATFORM', 'default')}")
-    headless, gui, intervals, frame_counts = [], [], [], []
-    for _ in range(rounds):
-        headless.append(headless_steps_per_second(config, seconds))
-        rate, ticks, frames = gui_run(config, seconds)
-        gui.append(rate)
-        intervals += ticks
-        frame_counts.append(frames / seconds)
-        print(f"  headless {headless[-1]:7.1f} steps/s | window {rate:7.1f} steps/s, "
-              f"{frames / seconds:4.1f} frames/s drawn")
-    ratios = [g / h for g, h in zip(gui, headless)]
-    p50, p95, p99 = np.percentile(intervals, [50, 95, 99])
-    summary = {
-        "benchmark": "gui",
-        "headless_steps_per_s": round(statistics.median(headless), 1),
-        "gui_steps_per_s": round(statistics.median(gui), 1),
-        "throughput_ratio": round(statistics.median(ratios), 3),
-        "frames_per_s": round(statistics.median(frame_counts), 1),
-        "ui_p50_ms": round(float(p50), 2), "ui_p95_ms": round(float(p95), 2),
-        "ui_p99_ms": round(float(p99), 2), "ui_ticks": len(intervals),
-    }
-    print(f"  throughput ratio {summary['throughput_ratio']:.3f}; UI 16 ms timer interval "
-          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms")
+    phases, seconds = (2, 2.0) if quick else (12, 2.5)
+    print(f"advplay bench gui: default experiment, {phases} window phases of {seconds:g} s, "
+          f"each between two headless phases; Qt platform "
+          f"{os.environ.get('QT_QPA_PLATFORM', 'default')}")
+    summary = measure(Config(), phases, seconds)
+    print(f"  throughput ratio {summary['throughput_ratio']:.3f} (median of {phases}; "
+          f"{summary['throughput_ratio_min']:.3f}-{summary['throughput_ratio_max']:.3f}); "
+          f"UI 16 ms timer interval p50 {summary['ui_p50_ms']:.1f} ms, "
+          f"p95 {summary['ui_p95_ms']:.1f} ms, p99 {summary['ui_p99_ms']:.1f} ms")
     print(json.dumps(summary))
     return 0
