@@ -16,8 +16,9 @@ from advplay.app.layer_geometry import (arrow_segments, contour_segments_by_leve
 from advplay.app.line_item import LineItem
 from advplay.app.plot_style import cache_axes, cache_static_layer
 from advplay.app.point_cloud import PointCloudItem
+from advplay.app.smooth_image import SmoothImageItem
 from advplay.app.surface_names import surface_names
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore
 
 from advplay.core.views import grid_axes
 
@@ -120,8 +121,8 @@ class DataView(pg.GraphicsLayoutWidget):
         self.addItem(self.legend, row=1, col=0)
 
     def _build_items(self) -> None:
-        self.surface_image = _SmoothImageItem(axisOrder="row-major")
-        self.density_image = _SmoothImageItem(axisOrder="row-major")
+        self.surface_image = SmoothImageItem(axisOrder="row-major")
+        self.density_image = SmoothImageItem(axisOrder="row-major")
         self.density_image.setColorMap(pg.ColorMap(
             [0.0, 1.0], [(*DENSITY_COLOR, 0), (*DENSITY_COLOR, 210)]))
         cache_static_layer(self.density_image)  # redrawn with the target, not every frame
@@ -247,6 +248,7 @@ class DataView(pg.GraphicsLayoutWidget):
             self.color_bar.setLevels(bar[0])
             self.color_bar.getAxis("left").setLabel(bar[1])
         self._place_image(self.surface_image, "surface", self._snapshot.bounds)
+        self.surface_image.prescale_soon()  # the stretch in a pass of its own, not in the repaint
 
     def _place_image(self, image: pg.ImageItem, key: str, bounds) -> None:
         # The rect is a scale from pixels, so it must follow setImage (pyqtgraph forgets one set
@@ -342,14 +344,6 @@ class DataView(pg.GraphicsLayoutWidget):
             connect = connect & finite & np.roll(finite, -1)
             points = np.where(finite[:, None], points, 0.0)
         self.manifold_lines.setData(points[:, 0], points[:, 1], connect=connect)
-
-
-class _SmoothImageItem(pg.ImageItem):
-    """An ImageItem drawn with bilinear filtering: a smooth surface, not 4-pixel blocks."""
-
-    def paint(self, painter, *args):
-        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
-        super().paint(painter, *args)
 
 
 def _segments_item(color, width: float, name: str | None = None) -> LineItem:

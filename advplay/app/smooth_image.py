@@ -1,0 +1,117 @@
+"""An image item drawn with bilinear filtering, whose filtering can be done ahead of its paint.
+
+The live discriminator surface is a 64x64 image stretched over ~600x600 screen pixels. Its
+bilinear stretch was the largest piece of the data view's repaint (~1 ms of ~3.5 ms here), and
+the repaint is the longest single piece of UI work in a frame: a timer falling due just then
+waits for all of it. :meth:`SmoothImageItem.prescale` does the stretch in the frame's update
+pass instead, into an image of exactly the screen pixels the item covers; the repaint then only
+copies it. The result is the same pixels: the stretch is drawn with the paint's own transform.
+
+Any paint whose transform differs from the one prescaled for (the view was zoomed or resized
+since, an export renders the scene elsewhere) draws the ordinary way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+#: largest prescaled image, in pixels (a view zoomed far into the surface draws the usual way)
+MAX_PRESCALED_PIXELS = 4096 * 4096
+
+
+class SmoothImageItem(pg.ImageItem):
+    """An ImageItem drawn with bilinear filtering: a smooth surface, not 4-pixel blocks."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prescaled: tuple[QtGui.QTransform, QtCore.QPoint, QtGui.QImage, object] | None = None
+        self._stretch_buffer: QtGui.QImage | None = None
+        self._prescale_queued = False
+
+    def prescale_soon(self) -> None:
+        """Prescale in the next pass of the event loop (once, however often asked before it):
+        the frame's update, this stretch and the repaint then each hold the UI thread alone."""
+        if not self._prescale_queued:
+            self._prescale_queued = True
+            QtCore.QTimer.singleShot(0, self, self._prescale_queued_now)
+
+    def _prescale_queued_now(self) -> None:
+        self._prescale_queued = False
+        self.prescale()
+
+    def prescale(self) -> bool:
+        """Stretch the image now for the view's current transform; True if it was."""
+        self._prescaled = None
+        views = self.scene().views() if self.scene() is not None else []
+        if self.image is None or not views or self.paintMode is not None or self.border is not None:
+            return False
+        if self._renderRequired:
+            self.render()  # the colour lookup, which the paint would otherwise do
+        if self.qimage is None or self._unrenderable:
+            return False
+        transform = self.deviceTransform(views[0].viewportTransform())
+        if transform is None or transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
+            return False
+        covered = transform.mapRect(self._source_rect())
+        left, top = math.floor(covered.left()), math.floor(covered.top())
+        width, height = math.ceil(covered.right()) - left, math.ceil(covered.bottom()) - top
+        if width <= 0 or height <= 0 or width * height > MAX_PRESCALED_PIXELS:
+            return False
+        stretched = self._buffer(width, height)
+        painter = QtGui.QPainter(stretched)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.setTransform(transform * QtGui.QTransform.fromTranslate(-left, -top))
+        painter.drawImage(self._source_rect(), self.qimage)
+        painter.end()
+        self._prescaled = (transform, QtCore.QPoint(left, top), stretched, self.qimage)
+        return True
+
+    def paint(self, painter, *args):
+        corner = self._prescaled_corner(painter)
+        if corner is not None:
+            painter.save()
+            painter.resetTransform()
+            painter.drawImage(corner, self._prescaled[2])
+            painter.restore()
+            return
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, True)
+        super().paint(painter, *args)
+
+    def _prescaled_corner(self, painter) -> QtCore.QPoint | None:
+        """Where the prescaled image goes on ``painter``'s device, or None if it does not fit.
+
+        It fits when it is this image and the paint's transform is the prescaled one moved by
+        whole pixels (the view paints into its window's buffer, offset by its place there).
+        """
+        if self._prescaled is None or self._renderRequired:
+            return None
+        transform, corner, _, source = self._prescaled
+        if source is not self.qimage or self.paintMode is not None or self.border is not None:
+            return None
+        now = painter.deviceTransform()
+        if (now.type() != transform.type() or now.m11() != transform.m11()
+                or now.m22() != transform.m22()):
+            return None
+        shift_x, shift_y = now.dx() - transform.dx(), now.dy() - transform.dy()
+        if abs(shift_x - round(shift_x)) > 1e-6 or abs(shift_y - round(shift_y)) > 1e-6:
+            return None
+        return corner + QtCore.QPoint(round(shift_x), round(shift_y))
+
+    def _source_rect(self) -> QtCore.QRectF:
+        rows, columns = self.image.shape[:2]
+        if self.axisOrder == "col-major":
+            rows, columns = columns, rows
+        return QtCore.QRectF(0, 0, columns, rows)
+
+    def _buffer(self, width: int, height: int) -> QtGui.QImage:
+        """A cleared image of that size: the last one again if it fits (a paint copies its
+        pixels, so none of them is still in use)."""
+        buffer = self._stretch_buffer
+        if buffer is None or buffer.size() != QtCore.QSize(width, height):
+            buffer = QtGui.QImage(width, height, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+            self._stretch_buffer = buffer
+        buffer.fill(QtCore.Qt.GlobalColor.transparent)
+        return buffer

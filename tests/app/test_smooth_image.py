@@ -1,0 +1,104 @@
+"""The smooth image item: its prescaled stretch gives the very pixels of an ordinary paint, is
+what the repaint copies, and is never used once it no longer fits."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+import pytest  # noqa: E402
+from PySide6 import QtCore, QtGui  # noqa: E402
+
+from advplay.app.smooth_image import SmoothImageItem  # noqa: E402
+
+GREEN = QtGui.QColor(0, 255, 0)
+
+
+@pytest.fixture
+def shown(qtbot):
+    """A plot showing a 16x16 colour ramp stretched over a few hundred screen pixels."""
+    plot = pg.PlotWidget()
+    plot.resize(320, 300)
+    item = SmoothImageItem(axisOrder="row-major")
+    ramp = np.zeros((16, 16, 4), dtype=np.uint8)
+    ramp[..., 0] = np.linspace(0, 255, 16)[None, :]
+    ramp[..., 2] = np.linspace(0, 255, 16)[:, None]
+    ramp[..., 3] = 255
+    item.setImage(ramp, autoLevels=False, levels=None)
+    item.setRect(QtCore.QRectF(-1.3, -0.7, 2.6, 1.9))  # a fractional scale and offset
+    plot.addItem(item)
+    plot.setRange(xRange=(-1.5, 1.5), yRange=(-1, 1.4), padding=0)
+    qtbot.addWidget(plot)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.grab()  # a first paint: the view box settles its transform
+    return plot, item
+
+
+def pixels(widget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.array(image.constBits(), copy=True).reshape(image.height(), image.width(), 4)
+
+
+def centre_colour(plot, item) -> QtGui.QColor:
+    rect = item.mapRectToScene(item.boundingRect())
+    point = plot.viewport().mapTo(plot, plot.mapFromScene(rect.center()))
+    return plot.grab().toImage().pixelColor(point)
+
+
+def paint_prescaled_green(item) -> None:
+    assert item.prescale()
+    item._prescaled[2].fill(GREEN)
+
+
+def test_the_prescaled_paint_gives_the_same_pixels_as_an_ordinary_paint(shown):
+    plot, item = shown
+    assert item.prescale()
+    prescaled = pixels(plot)
+    item._prescaled = None
+    assert np.array_equal(prescaled, pixels(plot))
+
+
+def test_the_repaint_copies_the_prescaled_stretch(shown):
+    plot, item = shown
+    paint_prescaled_green(item)
+    assert centre_colour(plot, item) == GREEN
+    item._prescaled = None
+    assert centre_colour(plot, item) != GREEN
+
+
+def test_a_zoom_after_the_prescale_paints_the_ordinary_way(shown, qtbot):
+    plot, item = shown
+    paint_prescaled_green(item)
+    plot.setRange(xRange=(-1.0, 1.0), yRange=(-0.6, 1.0), padding=0)
+    plot.grab()  # the view box takes its new transform at the next paint
+    assert centre_colour(plot, item) != GREEN
+
+
+def test_a_new_image_after_the_prescale_paints_the_ordinary_way(shown):
+    plot, item = shown
+    paint_prescaled_green(item)
+    grey = np.full((16, 16, 4), 200, dtype=np.uint8)
+    grey[..., 3] = 255
+    item.setImage(grey, autoLevels=False, levels=None)
+    assert centre_colour(plot, item) == QtGui.QColor(200, 200, 200)
+
+
+def test_a_rotated_item_is_not_prescaled_and_still_paints(shown):
+    plot, item = shown
+    item.setTransform(QtGui.QTransform().rotate(30), combine=True)
+    assert not item.prescale()
+    assert centre_colour(plot, item) != plot.backgroundBrush().color()
+
+
+def test_prescale_soon_stretches_once_in_the_next_pass(shown, qtbot):
+    plot, item = shown
+    calls = []
+    item.prescale = lambda: calls.append(1)
+    for _ in range(3):
+        item.prescale_soon()
+    assert calls == []
+    qtbot.waitUntil(lambda: calls == [1])
+    item.prescale_soon()
+    qtbot.waitUntil(lambda: calls == [1, 1])
