@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from advplay.app.layer_geometry import (arrow_segments, contour_segments_by_level,
                                         polyline_connect, rgba_lut, surface_rgba, surface_style)
 from advplay.app.line_item import LineItem
-from advplay.app.plot_style import cache_axes, cache_static_layer
+from advplay.app.plot_style import cache_axes, cache_legend, cache_static_layer, refresh_legend
 from advplay.app.point_cloud import PointCloudItem
 from advplay.app.smooth_image import SmoothImageItem
 from advplay.app.surface_names import surface_names
@@ -153,6 +153,8 @@ class DataView(pg.GraphicsLayoutWidget):
                                          width=14)
         # Not linked to the image: the view colours the surface itself (see surface_rgba).
         self.color_bar.setImageItem([], insert_in=self.plot)
+        cache_axes(self.color_bar)  # the whole view repaints each frame: bar and legend blit
+        cache_legend(self.legend)
         self._surface_lut = rgba_lut(colormap)
 
     # ------------------------------------------------------------------ public API
@@ -208,6 +210,7 @@ class DataView(pg.GraphicsLayoutWidget):
     # ------------------------------------------------------------------ refreshers
 
     def _on_layer_visibility(self, name: str) -> None:
+        refresh_legend(self.legend)  # a hidden layer's sample is drawn faded
         if name == "surface":
             self.color_bar.setVisible(self.surface_image.isVisible())
         self._update_layer(name)
