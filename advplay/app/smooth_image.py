@@ -81,17 +81,20 @@ class SmoothImageItem(pg.ImageItem):
         super().paint(painter, *args)
 
     def _prescaled_corner(self, painter) -> QtCore.QPoint | None:
-        """Where the prescaled image goes on ``painter``'s device, or None if it does not fit.
+        """Where the prescaled image goes once ``painter``'s transform is reset, or None if it
+        does not fit.
 
-        It fits when it is this image and the paint's transform is the prescaled one moved by
-        whole pixels (the view paints into its window's buffer, offset by its place there).
+        It fits when it is this image and the paint's world transform is the prescaled one
+        moved by whole pixels (a grab paints the view at another offset). The world transform,
+        not the device one: a widget painted into its window's buffer has that buffer's
+        offset in its device transform, and a reset transform draws without it.
         """
         if self._prescaled is None or self._renderRequired:
             return None
         transform, corner, _, source = self._prescaled
         if source is not self.qimage or self.paintMode is not None or self.border is not None:
             return None
-        now = painter.deviceTransform()
+        now = painter.worldTransform()
         if (now.type() != transform.type() or now.m11() != transform.m11()
                 or now.m22() != transform.m22()):
             return None

@@ -8,18 +8,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
-from PySide6 import QtCore, QtGui  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 
 from advplay.app.smooth_image import SmoothImageItem  # noqa: E402
 
 GREEN = QtGui.QColor(0, 255, 0)
 
 
-@pytest.fixture
-def shown(qtbot):
-    """A plot showing a 16x16 colour ramp stretched over a few hundred screen pixels."""
+def ramp_plot() -> tuple[pg.PlotWidget, SmoothImageItem]:
+    """A plot of a 16x16 colour ramp stretched over a few hundred screen pixels."""
     plot = pg.PlotWidget()
-    plot.resize(320, 300)
     item = SmoothImageItem(axisOrder="row-major")
     ramp = np.zeros((16, 16, 4), dtype=np.uint8)
     ramp[..., 0] = np.linspace(0, 255, 16)[None, :]
@@ -29,6 +27,13 @@ def shown(qtbot):
     item.setRect(QtCore.QRectF(-1.3, -0.7, 2.6, 1.9))  # a fractional scale and offset
     plot.addItem(item)
     plot.setRange(xRange=(-1.5, 1.5), yRange=(-1, 1.4), padding=0)
+    return plot, item
+
+
+@pytest.fixture
+def shown(qtbot):
+    plot, item = ramp_plot()
+    plot.resize(320, 300)
     qtbot.addWidget(plot)
     plot.show()
     qtbot.waitExposed(plot)
@@ -58,6 +63,40 @@ def test_the_prescaled_paint_gives_the_same_pixels_as_an_ordinary_paint(shown):
     prescaled = pixels(plot)
     item._prescaled = None
     assert np.array_equal(prescaled, pixels(plot))
+
+
+def test_in_a_window_the_prescaled_stretch_lands_where_an_ordinary_paint_draws(qtbot):
+    """The view sits inside its window, as the data view does: its window's buffer is offset."""
+    window = QtWidgets.QWidget()
+    layout = QtWidgets.QHBoxLayout(window)
+    layout.setContentsMargins(57, 33, 10, 10)
+    layout.addWidget(QtWidgets.QLabel("beside the plot"))
+    plot, item = ramp_plot()
+    layout.addWidget(plot)
+    window.resize(600, 400)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    def window_image():
+        plot.viewport().repaint()
+        QtWidgets.QApplication.processEvents()  # the buffer reaches the screen
+        screen = QtWidgets.QApplication.primaryScreen()
+        image = screen.grabWindow(window.winId()).toImage()
+        return image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+
+    def pixels_of(image):
+        return np.array(image.constBits(), copy=True).reshape(image.height(), image.width(), 4)
+
+    window_image()  # the view box settles its transform
+    assert item.prescale()
+    prescaled = pixels_of(window_image())
+    item._prescaled = None
+    assert np.array_equal(prescaled, pixels_of(window_image()))
+    paint_prescaled_green(item)  # and the window did show the prescaled stretch
+    centre = item.mapRectToScene(item.boundingRect()).center()
+    point = plot.viewport().mapTo(window, plot.mapFromScene(centre))
+    assert window_image().pixelColor(point) == GREEN
 
 
 def test_the_repaint_copies_the_prescaled_stretch(shown):
