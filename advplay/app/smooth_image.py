@@ -3,9 +3,10 @@
 The live discriminator surface is a 64x64 image stretched over ~600x600 screen pixels. Its
 bilinear stretch was the largest piece of the data view's repaint (~1 ms of ~3.5 ms here), and
 the repaint is the longest single piece of UI work in a frame: a timer falling due just then
-waits for all of it. :meth:`SmoothImageItem.prescale` does the stretch in the frame's update
-pass instead, into an image of exactly the screen pixels the item covers; the repaint then only
-copies it. The result is the same pixels: the stretch is drawn with the paint's own transform.
+waits for all of it. :meth:`SmoothImageItem.prescale_soon` does the stretch in a pass of the
+event loop of its own, before the repaint, into an image of exactly the screen pixels of the
+item that the view shows; the repaint then only copies it. The result is the same pixels: the
+stretch is drawn with the paint's own transform.
 
 Any paint whose transform differs from the one prescaled for (the view was zoomed or resized
 since, an export renders the scene elsewhere) draws the ordinary way.
@@ -18,7 +19,7 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-#: largest prescaled image, in pixels (a view zoomed far into the surface draws the usual way)
+#: largest prescaled image, in pixels (only the part the view shows is stretched)
 MAX_PRESCALED_PIXELS = 4096 * 4096
 
 
@@ -48,17 +49,21 @@ class SmoothImageItem(pg.ImageItem):
         views = self.scene().views() if self.scene() is not None else []
         if self.image is None or not views or self.paintMode is not None or self.border is not None:
             return False
-        if self._renderRequired:
+        if self._render_pending():
             self.render()  # the colour lookup, which the paint would otherwise do
-        if self.qimage is None or self._unrenderable:
+        if self.qimage is None or self._render_pending() or getattr(self, "_unrenderable", False):
             return False
-        transform = self.deviceTransform(views[0].viewportTransform())
-        if transform is None or transform.type().value > QtGui.QTransform.TransformationType.TxScale.value:
+        view = views[0]
+        transform = self.deviceTransform(view.viewportTransform())
+        scale_only = QtGui.QTransform.TransformationType.TxScale.value
+        if transform is None or transform.type().value > scale_only:
             return False
-        covered = transform.mapRect(self._source_rect())
-        left, top = math.floor(covered.left()), math.floor(covered.top())
-        width, height = math.ceil(covered.right()) - left, math.ceil(covered.bottom()) - top
-        if width <= 0 or height <= 0 or width * height > MAX_PRESCALED_PIXELS:
+        # only what the view shows: a view zoomed into the surface needs no huge image
+        viewport = QtCore.QRectF(view.viewport().rect())
+        shown = transform.mapRect(self._source_rect()).intersected(viewport)
+        left, top = math.floor(shown.left()), math.floor(shown.top())
+        width, height = math.ceil(shown.right()) - left, math.ceil(shown.bottom()) - top
+        if shown.isEmpty() or width * height > MAX_PRESCALED_PIXELS:
             return False
         stretched = self._buffer(width, height)
         painter = QtGui.QPainter(stretched)
@@ -89,7 +94,7 @@ class SmoothImageItem(pg.ImageItem):
         not the device one: a widget painted into its window's buffer has that buffer's
         offset in its device transform, and a reset transform draws without it.
         """
-        if self._prescaled is None or self._renderRequired:
+        if self._prescaled is None or self._render_pending():
             return None
         transform, corner, _, source = self._prescaled
         if source is not self.qimage or self.paintMode is not None or self.border is not None:
@@ -102,6 +107,10 @@ class SmoothImageItem(pg.ImageItem):
         if abs(shift_x - round(shift_x)) > 1e-6 or abs(shift_y - round(shift_y)) > 1e-6:
             return None
         return corner + QtCore.QPoint(round(shift_x), round(shift_y))
+
+    def _render_pending(self) -> bool:
+        """Whether pyqtgraph has yet to colour the image (unknown counts as pending)."""
+        return getattr(self, "_renderRequired", True)
 
     def _source_rect(self) -> QtCore.QRectF:
         rows, columns = self.image.shape[:2]

@@ -107,6 +107,18 @@ def test_the_repaint_copies_the_prescaled_stretch(shown):
     assert centre_colour(plot, item) != GREEN
 
 
+def test_zoomed_far_in_only_the_part_on_show_is_stretched(shown):
+    plot, item = shown
+    plot.setRange(xRange=(-0.05, 0.05), yRange=(-0.05, 0.05), padding=0)  # 30x magnified
+    plot.grab()  # the view box takes its new transform at the next paint
+    assert item.prescale()
+    stretched, viewport = item._prescaled[2], plot.viewport().rect()
+    assert stretched.width() <= viewport.width() and stretched.height() <= viewport.height()
+    prescaled = pixels(plot)
+    item._prescaled = None
+    assert np.array_equal(prescaled, pixels(plot))
+
+
 def test_a_zoom_after_the_prescale_paints_the_ordinary_way(shown, qtbot):
     plot, item = shown
     paint_prescaled_green(item)
