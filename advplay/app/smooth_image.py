@@ -89,20 +89,23 @@ class SmoothImageItem(pg.ImageItem):
         """Where the prescaled image goes once ``painter``'s transform is reset, or None if it
         does not fit.
 
-        It fits when it is this image and the paint's world transform is the prescaled one
-        moved by whole pixels (a grab paints the view at another offset). The world transform,
-        not the device one: a widget painted into its window's buffer has that buffer's
-        offset in its device transform, and a reset transform draws without it.
+        It fits when it is this image, the paint's world transform is the prescaled one moved
+        by whole pixels (a grab paints the view at another offset) and the device adds no
+        scale of its own. The world transform, not the device one: a widget painted into its
+        window's buffer has that buffer's offset in its device transform, and a reset
+        transform draws without it.
         """
         if self._prescaled is None or self._render_pending():
             return None
         transform, corner, _, source = self._prescaled
         if source is not self.qimage or self.paintMode is not None or self.border is not None:
             return None
-        now = painter.worldTransform()
+        now, device = painter.worldTransform(), painter.deviceTransform()
         if (now.type() != transform.type() or now.m11() != transform.m11()
                 or now.m22() != transform.m22()):
             return None
+        if device.m11() != now.m11() or device.m22() != now.m22():
+            return None  # a device with a pixel ratio (an export at 2x) would scale it again
         shift_x, shift_y = now.dx() - transform.dx(), now.dy() - transform.dy()
         if abs(shift_x - round(shift_x)) > 1e-6 or abs(shift_y - round(shift_y)) > 1e-6:
             return None

@@ -119,6 +119,22 @@ def test_zoomed_far_in_only_the_part_on_show_is_stretched(shown):
     assert np.array_equal(prescaled, pixels(plot))
 
 
+def test_a_device_with_a_pixel_ratio_paints_the_ordinary_way(shown):
+    """As an export at twice the pixels does: the stretch would be scaled once more."""
+    plot, item = shown
+
+    def rendered():
+        image = QtGui.QImage(plot.width() * 2, plot.height() * 2, QtGui.QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(2)
+        QtWidgets.QWidget.render(plot, image)  # as an export does (not the scene's render)
+        return image
+
+    paint_prescaled_green(item)
+    centre = item.mapRectToScene(item.boundingRect()).center()
+    point = plot.viewport().mapTo(plot, plot.mapFromScene(centre)) * 2
+    assert rendered().pixelColor(point) != GREEN
+
+
 def test_a_zoom_after_the_prescale_paints_the_ordinary_way(shown, qtbot):
     plot, item = shown
     paint_prescaled_green(item)
@@ -133,6 +149,8 @@ def test_a_new_image_after_the_prescale_paints_the_ordinary_way(shown):
     grey = np.full((16, 16, 4), 200, dtype=np.uint8)
     grey[..., 3] = 255
     item.setImage(grey, autoLevels=False, levels=None)
+    assert centre_colour(plot, item) == QtGui.QColor(200, 200, 200)
+    # and painted again, once pyqtgraph has coloured the new image (no render pending)
     assert centre_colour(plot, item) == QtGui.QColor(200, 200, 200)
 
 
