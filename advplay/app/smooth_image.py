@@ -47,7 +47,7 @@ class SmoothImageItem(pg.ImageItem):
         """Stretch the image now for the view's current transform; True if it was."""
         self._prescaled = None
         views = self.scene().views() if self.scene() is not None else []
-        if self.image is None or not views or self.paintMode is not None or self.border is not None:
+        if self.image is None or not views or not self._drawn_as_is():
             return False
         if self._render_pending():
             self.render()  # the colour lookup, which the paint would otherwise do
@@ -98,7 +98,7 @@ class SmoothImageItem(pg.ImageItem):
         if self._prescaled is None or self._render_pending():
             return None
         transform, corner, _, source = self._prescaled
-        if source is not self.qimage or self.paintMode is not None or self.border is not None:
+        if source is not self.qimage or not self._drawn_as_is():
             return None
         now, device = painter.worldTransform(), painter.deviceTransform()
         if (now.type() != transform.type() or now.m11() != transform.m11()
@@ -110,6 +110,11 @@ class SmoothImageItem(pg.ImageItem):
         if abs(shift_x - round(shift_x)) > 1e-6 or abs(shift_y - round(shift_y)) > 1e-6:
             return None
         return corner + QtCore.QPoint(round(shift_x), round(shift_y))
+
+    def _drawn_as_is(self) -> bool:
+        """Whether the paint is a plain copy of the image (no composition mode, no border),
+        which a prescaled stretch can stand for."""
+        return self.paintMode is None and self.border is None
 
     def _render_pending(self) -> bool:
         """Whether pyqtgraph has yet to colour the image (unknown counts as pending)."""

@@ -41,15 +41,23 @@ def shown(qtbot):
     return plot, item
 
 
-def pixels(widget) -> np.ndarray:
-    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+def as_array(image: QtGui.QImage) -> np.ndarray:
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     return np.array(image.constBits(), copy=True).reshape(image.height(), image.width(), 4)
 
 
+def pixels(widget) -> np.ndarray:
+    return as_array(widget.grab().toImage())
+
+
+def centre_point(plot, item, within) -> QtCore.QPoint:
+    """The image's centre, in the coordinates of ``within`` (the plot or a widget above it)."""
+    centre = item.mapRectToScene(item.boundingRect()).center()
+    return plot.viewport().mapTo(within, plot.mapFromScene(centre))
+
+
 def centre_colour(plot, item) -> QtGui.QColor:
-    rect = item.mapRectToScene(item.boundingRect())
-    point = plot.viewport().mapTo(plot, plot.mapFromScene(rect.center()))
-    return plot.grab().toImage().pixelColor(point)
+    return plot.grab().toImage().pixelColor(centre_point(plot, item, plot))
 
 
 def paint_prescaled_green(item) -> None:
@@ -82,21 +90,15 @@ def test_in_a_window_the_prescaled_stretch_lands_where_an_ordinary_paint_draws(q
         plot.viewport().repaint()
         QtWidgets.QApplication.processEvents()  # the buffer reaches the screen
         screen = QtWidgets.QApplication.primaryScreen()
-        image = screen.grabWindow(window.winId()).toImage()
-        return image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-
-    def pixels_of(image):
-        return np.array(image.constBits(), copy=True).reshape(image.height(), image.width(), 4)
+        return screen.grabWindow(window.winId()).toImage()
 
     window_image()  # the view box settles its transform
     assert item.prescale()
-    prescaled = pixels_of(window_image())
+    prescaled = as_array(window_image())
     item._prescaled = None
-    assert np.array_equal(prescaled, pixels_of(window_image()))
+    assert np.array_equal(prescaled, as_array(window_image()))
     paint_prescaled_green(item)  # and the window did show the prescaled stretch
-    centre = item.mapRectToScene(item.boundingRect()).center()
-    point = plot.viewport().mapTo(window, plot.mapFromScene(centre))
-    assert window_image().pixelColor(point) == GREEN
+    assert window_image().pixelColor(centre_point(plot, item, window)) == GREEN
 
 
 def test_the_repaint_copies_the_prescaled_stretch(shown):
@@ -130,9 +132,7 @@ def test_a_device_with_a_pixel_ratio_paints_the_ordinary_way(shown):
         return image
 
     paint_prescaled_green(item)
-    centre = item.mapRectToScene(item.boundingRect()).center()
-    point = plot.viewport().mapTo(plot, plot.mapFromScene(centre)) * 2
-    assert rendered().pixelColor(point) != GREEN
+    assert rendered().pixelColor(centre_point(plot, item, plot) * 2) != GREEN
 
 
 def test_a_zoom_after_the_prescale_paints_the_ordinary_way(shown, qtbot):
