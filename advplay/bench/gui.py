@@ -42,7 +42,22 @@ def _headless_loop(config_dict: dict, requests, results) -> None:
     session = Session(config_from_dict(config_dict))
     session.step(100)  # warm up
     results.put("ready")
-    while (seconds := requests.get()) is not None:
+    serve_rates(session, requests, results, parent=os.getppid())
+
+
+def serve_rates(session, requests, results, parent: int) -> None:
+    """Answer each request (seconds) with the steps per second trained over it, until told to
+    stop (None) or the bench process ``parent`` is gone: a bench killed mid-run leaves no
+    process behind waiting for requests."""
+    while True:
+        try:
+            seconds = requests.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        if seconds is None:
+            return
         start, first = time.perf_counter(), session.step_count
         while time.perf_counter() - start < seconds:
             session.step(20)

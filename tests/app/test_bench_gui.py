@@ -5,11 +5,14 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json  # noqa: E402
+import os  # noqa: E402
+import queue  # noqa: E402
 
 import pytest  # noqa: E402
 
 from advplay.bench import gui  # noqa: E402
 from advplay.core.config import Config  # noqa: E402
+from advplay.core.session import Session  # noqa: E402
 
 SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
 
@@ -35,3 +38,19 @@ def test_the_last_line_is_the_summary_as_json(monkeypatch, capsys):
     assert gui.main(quick=True) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert json.loads(last) == summary
+
+
+def test_the_headless_side_answers_each_request_and_stops_when_told():
+    requests, results = queue.Queue(), queue.Queue()
+    for request in (0.05, 0.05, None):
+        requests.put(request)
+    gui.serve_rates(Session(SMALL), requests, results, parent=os.getppid())
+    rates = [results.get_nowait() for _ in range(2)]
+    assert all(rate > 0 for rate in rates) and results.empty()
+
+
+def test_the_headless_side_stops_once_the_bench_is_gone():
+    """A bench killed mid-run: its headless process must not wait for requests forever."""
+    results = queue.Queue()
+    gui.serve_rates(Session(SMALL), queue.Queue(), results, parent=-1)  # not our parent
+    assert results.empty()
