@@ -143,7 +143,7 @@ class GuiRunner:
         self._clock.restart()
         self._run_loop(seconds)
         self._timer.stop()
-        del self.intervals[ticks_before]  # the first tick measured nothing before it
+        del self.intervals[ticks_before]  # timed from the phase's start, not from a tick
         frames = list(self.frames)
         self._set_playing(False)
         if len(frames) < 2:
