@@ -35,6 +35,32 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+#: how often the event loop lets Python run, so that Ctrl+C and SIGTERM are acted on
+SIGNAL_CHECK_MS = 200
+
+
+def close_on_signals(window) -> None:
+    """Ctrl+C in the terminal (SIGINT) and SIGTERM close ``window`` without a question.
+
+    Without this, Ctrl+C did nothing and SIGTERM killed the app on the spot, leaving the
+    worker's queues to multiprocessing's leak warnings. Python runs signal handlers only
+    between its own bytecodes, never while Qt's event loop waits in C++, so a timer hands it
+    control a few times a second.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def on_signal(number, frame):
+        QTimer.singleShot(0, window.files.close_interrupted)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, on_signal)
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_CHECK_MS)
+
+
 def launch(quit_after: float | None = None, play: bool = False, screenshot: str | None = None) -> int:
     """Open the main window with the default experiment and run the event loop.
 
@@ -51,6 +77,7 @@ def launch(quit_after: float | None = None, play: bool = False, screenshot: str 
 
     window = MainWindow()
     window.show()
+    close_on_signals(window)
     freeze_startup_objects()
     if quit_after is not None:  # automation: never stop at a question
         window.files.ask = lambda title, text: "discard"

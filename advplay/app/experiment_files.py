@@ -78,6 +78,7 @@ class ExperimentFiles(QObject):
         self._saved_state = None  # (step, config) at the last user save or open
         self._autosaved_state = None
         self._waiting: dict[str, bool] = {}
+        self._interrupted = False
         self._build_actions()
         self._timer = QTimer(self)
         self._timer.setInterval(int(AUTOSAVE_SECONDS * 1000))
@@ -241,8 +242,18 @@ class ExperimentFiles(QObject):
             path.unlink(missing_ok=True)
         return opened
 
+    def close_interrupted(self) -> None:
+        """Close the window for Ctrl+C or SIGTERM: no question (nobody may be there to answer
+        it), and the last autosave stays, so the next launch offers the run back as after a
+        crash; the worker still ends as on any close."""
+        self._interrupted = True
+        self.window.close()
+
     def confirm_close(self) -> bool:
         """Before quitting: ask to save unsaved work; False if the user cancels."""
+        if self._interrupted:
+            self._timer.stop()
+            return True
         if self.unsaved():
             answer = self.ask("Save before quitting?",
                               f"The run at step {self._state()[0]} has not been saved.")

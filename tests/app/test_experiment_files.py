@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication
@@ -133,3 +134,59 @@ def test_after_a_kill_the_next_launch_restores_the_autosave(qtbot, private_data_
     qtbot.waitUntil(lambda: window.snapshot.step == saved_step, timeout=30_000)
     assert not autosave.exists()
     window.close()
+
+
+def _state_and_parent(pid: int) -> tuple[str, int] | None:
+    """Process ``pid``'s state letter and parent (Linux /proc), None once it is gone."""
+    try:
+        state, parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+    except OSError:
+        return None
+    return state, int(parent)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    return [int(path.name) for path in Path("/proc").glob("[0-9]*")
+            if (found := _state_and_parent(int(path.name))) and found[1] == pid]
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped has ended)."""
+    found = _state_and_parent(pid)
+    return found is not None and found[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_and_sigterm_close_the_app_cleanly_and_keep_the_autosave(private_data_folder,
+                                                                        number):
+    env = {**os.environ, "ADVPLAY_AUTOSAVE_SECONDS": "1", "QT_QPA_PLATFORM": "offscreen"}
+    app = subprocess.Popen([sys.executable, "-m", "advplay", "--play"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    autosave = private_data_folder / f"autosave-{app.pid}.advplay"
+    try:
+        deadline = time.monotonic() + 90
+        while not (autosave.exists() and _loads(autosave)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert autosave.exists(), "the running app never autosaved"
+        workers = _children(app.pid)
+        assert workers
+        app.send_signal(number)
+        _, errors = app.communicate(timeout=30)  # it did nothing at all on Ctrl+C before
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait(10)
+    try:
+        assert app.returncode == 0
+        # nothing but the offscreen platform's notes: no traceback, no leaked semaphores
+        assert [line for line in errors.splitlines() if "propagateSizeHints" not in line] == []
+        deadline = time.monotonic() + 10  # its children end on their own once it is gone
+        while any(_running(pid) for pid in workers):
+            assert time.monotonic() < deadline, "a child process outlived the app"
+            time.sleep(0.1)
+        assert orphaned_autosaves(private_data_folder)[0] == autosave  # offered next launch
+    finally:
+        autosave.unlink(missing_ok=True)
