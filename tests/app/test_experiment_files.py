@@ -112,20 +112,28 @@ def _loads(path) -> bool:
         return False
 
 
-@pytest.mark.slow
-def test_after_a_kill_the_next_launch_restores_the_autosave(qtbot, private_data_folder):
+def _launch_until_autosaved(folder, stderr=subprocess.DEVNULL):
+    """``advplay --play`` in a subprocess, once it has autosaved (every second) into
+    ``folder``: (the process, its autosave). The process is killed if it never autosaves."""
     env = {**os.environ, "ADVPLAY_AUTOSAVE_SECONDS": "1", "QT_QPA_PLATFORM": "offscreen"}
     app = subprocess.Popen([sys.executable, "-m", "advplay", "--play"], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    autosave = private_data_folder / f"autosave-{app.pid}.advplay"
-    try:
-        deadline = time.monotonic() + 90
-        while not (autosave.exists() and _loads(autosave)) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert autosave.exists(), "the running app never autosaved"
-    finally:
-        app.send_signal(signal.SIGKILL)
+                           stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    autosave = folder / f"autosave-{app.pid}.advplay"
+    deadline = time.monotonic() + 90
+    while not (autosave.exists() and _loads(autosave)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not autosave.exists():
+        app.kill()
         app.wait(10)
+        raise AssertionError("the running app never autosaved")
+    return app, autosave
+
+
+@pytest.mark.slow
+def test_after_a_kill_the_next_launch_restores_the_autosave(qtbot, private_data_folder):
+    app, autosave = _launch_until_autosaved(private_data_folder)
+    app.send_signal(signal.SIGKILL)
+    app.wait(10)
     assert orphaned_autosaves(private_data_folder)[0] == autosave
     saved_step = load_experiment(autosave).step
     window = make_window(qtbot)
@@ -162,15 +170,8 @@ def _running(pid: int) -> bool:
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_and_sigterm_close_the_app_cleanly_and_keep_the_autosave(private_data_folder,
                                                                         number):
-    env = {**os.environ, "ADVPLAY_AUTOSAVE_SECONDS": "1", "QT_QPA_PLATFORM": "offscreen"}
-    app = subprocess.Popen([sys.executable, "-m", "advplay", "--play"], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    autosave = private_data_folder / f"autosave-{app.pid}.advplay"
+    app, autosave = _launch_until_autosaved(private_data_folder, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 90
-        while not (autosave.exists() and _loads(autosave)) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert autosave.exists(), "the running app never autosaved"
         workers = _children(app.pid)
         assert workers
         app.send_signal(number)
