@@ -99,17 +99,10 @@ class GuiRunner:
 
     def __init__(self, config: Config):
         from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-        from PySide6.QtWidgets import QApplication
 
-        from advplay.app import configure_application, freeze_startup_objects
-        from advplay.app.main_window import MainWindow
+        from advplay.bench.window import open_window
 
-        self.app = QApplication.instance() or QApplication([])
-        configure_application(self.app)  # as `advplay` does
-        self.window = MainWindow(config)
-        self.window.files.ask = lambda title, text: "discard"  # no "save before quitting?"
-        self.window.show()
-        freeze_startup_objects()
+        self.app, self.window = open_window(config)
         self.frames: list[tuple[float, int]] = []
         self.window.snapshot_shown.connect(
             lambda s: self.frames.append((time.perf_counter(), s.step)))

@@ -39,14 +39,10 @@ def soak(steps: int) -> list[tuple[int, float, float, bool]]:
     from then on it holds a bounded amount.
     """
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
 
-    from advplay.app.main_window import MainWindow
+    from advplay.bench.window import open_window
 
-    app = QApplication.instance() or QApplication([])
-    window = MainWindow(Config())
-    window.files.ask = lambda title, text: "discard"
-    window.show()
+    app, window = open_window(Config())
     samples: list[tuple[int, float, float]] = []
     loop = QEventLoop()
 

@@ -1,0 +1,23 @@
+"""The main window as the window benchmarks open it: set up as ``advplay`` sets it up."""
+
+from __future__ import annotations
+
+from advplay.core.config import Config
+
+
+def open_window(config: Config):
+    """(application, shown main window) for ``config``: the app's settings applied and its
+    startup objects frozen out of garbage collection, as ``advplay`` does; closing it never
+    asks to save."""
+    from PySide6.QtWidgets import QApplication
+
+    from advplay.app import configure_application, freeze_startup_objects
+    from advplay.app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    configure_application(app)
+    window = MainWindow(config)
+    window.files.ask = lambda title, text: "discard"  # no "save before quitting?"
+    window.show()
+    freeze_startup_objects()
+    return app, window
