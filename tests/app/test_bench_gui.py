@@ -5,7 +5,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json  # noqa: E402
-import os  # noqa: E402
 import queue  # noqa: E402
 
 import pytest  # noqa: E402
