@@ -260,3 +260,43 @@ def test_history_rejects_step_as_a_name_and_clears():
     history.append(0, {"a": 1.0})
     history.clear()
     assert len(history) == 0 and history.names() == []
+
+
+def _thinned_records(appends, capacity):
+    """The records a history of ``capacity`` keeps, written out plainly: every stride-th
+    append and the newest; the stride doubles while more than ``capacity`` are kept."""
+    records, stride = [], 1
+    for index, (step, values) in enumerate(appends):
+        if records and records[-1][0] % stride:
+            records.pop()
+        records.append((index, step, values))
+        while len(records) > capacity:
+            stride *= 2
+            records = [r for r in records[:-1] if r[0] % stride == 0] + [records[-1]]
+    return records
+
+
+def test_history_columns_match_the_plain_record_list():
+    rng = np.random.default_rng(3)
+    appends = []
+    for step in range(0, 2000, 7):
+        names = ["d"] + (["g"] if step >= 300 else []) + (["kl"] if rng.random() < 0.5 else [])
+        values = {name: (None if rng.random() < 0.1 else float(rng.normal())) for name in names}
+        appends.append((step, values))
+    history = MetricHistory(capacity=37)
+    for count, (step, values) in enumerate(appends, start=1):
+        history.append(step, values)
+        if count % 13 and count != len(appends):
+            continue
+        records = _thinned_records(appends[:count], 37)
+        assert history.steps().tolist() == [r[1] for r in records]
+        for name in ("d", "g", "kl", "never"):
+            expected = [r[2].get(name) for r in records]
+            expected = [math.nan if v is None else v for v in expected]
+            np.testing.assert_array_equal(history.series(name), expected)
+    assert history.names() == list(dict.fromkeys(n for _, values in appends for n in values))
+    series = history.series("d")
+    series[:] = 99.0  # a copy: the history is unchanged
+    assert not np.any(history.series("d") == 99.0)
+    with pytest.raises(TypeError):
+        history.append(1, {3: 1.0})

@@ -1,5 +1,6 @@
 """The training session: stepping, determinism, on-the-fly changes, snapshots, divergence."""
 
+import copy
 import pickle
 
 import numpy as np
@@ -190,3 +191,18 @@ def test_capture_is_detached_from_further_training():
     capture = first.capture()
     first.step(10)  # training goes on before the capture is rendered
     assert_same_snapshot(capture.render(), second.snapshot())
+
+
+def test_capture_copies_the_newest_weights_each_time_and_follows_a_replaced_network():
+    first, second = Session(small_config()), Session(small_config())
+    first.capture().render()  # the view copy now knows the tensors to copy
+    first.step(15)
+    second.step(15)
+    assert_same_snapshot(first.capture().render(), second.snapshot())
+    zeroed = copy.deepcopy(first.model.discriminator)
+    with torch.no_grad():
+        for parameter in zeroed.parameters():
+            parameter.zero_()
+    first.model.discriminator = zeroed  # a network swapped for another: its weights are drawn
+    logit = first.capture().render().discriminator_logit
+    assert np.all(logit == 0.0) and not np.all(second.snapshot().discriminator_logit == 0.0)

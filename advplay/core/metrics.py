@@ -252,6 +252,10 @@ class MetricHistory:
     newest one. When more than ``capacity`` are held the stride doubles and every other
     kept record is dropped, so the first and the newest records always survive, spacing
     stays even, and memory stays bounded.
+
+    Records are stored column by column in NumPy arrays (a column per name, NaN where a
+    record has no value), so :meth:`steps` and :meth:`series` are copies, not loops: every
+    live frame reads the whole history, from the training thread.
     """
 
     def __init__(self, capacity: int = 1000):
@@ -262,52 +266,81 @@ class MetricHistory:
 
     def clear(self) -> None:
         """Forget every record."""
-        self._records: list[tuple[int, int, dict[str, float]]] = []  # (index, step, values)
+        rows = self.capacity + 1  # one more than kept: the newest before a thinning
+        self._index = np.zeros(rows, dtype=np.int64)  # append number of each kept record
+        self._steps = np.zeros(rows, dtype=np.int64)
+        self._values = np.full((rows, 0), math.nan)  # (row, column of a name)
+        self._columns: dict[str, int] = {}  # name -> column, in order of first appearance
+        self._count = 0
         self._appended = 0
         self._stride = 1
-        self._names: dict[str, None] = {}  # insertion-ordered set
 
     def append(self, step: int, values: dict) -> None:
         """Record ``values`` (name -> number; None means missing) at training ``step``."""
         if "step" in values:
             raise ValueError("'step' is reserved and cannot be a metric name")
-        clean = {str(k): (math.nan if v is None else float(v)) for k, v in values.items()}
-        if self._records and self._records[-1][0] % self._stride:
-            self._records.pop()  # the previous newest was only kept for being newest
-        self._records.append((self._appended, int(step), clean))
+        if self._count and self._index[self._count - 1] % self._stride:
+            self._count -= 1  # the previous newest was only kept for being newest
+        row = self._count
+        self._index[row], self._steps[row] = self._appended, int(step)
+        self._values[row] = math.nan
+        for name, value in values.items():
+            column = self._columns.get(name)
+            if column is None:
+                column = self._add_column(name)
+            self._values[row, column] = math.nan if value is None else float(value)
+        self._count += 1
         self._appended += 1
-        self._names.update(dict.fromkeys(clean))
-        while len(self._records) > self.capacity:
-            self._stride *= 2
-            last = self._records[-1]
-            self._records = [r for r in self._records[:-1] if r[0] % self._stride == 0] + [last]
+        while self._count > self.capacity:
+            self._thin()
+
+    def _add_column(self, name) -> int:
+        if not isinstance(name, str):
+            raise TypeError(f"metric names are strings, not {type(name).__name__}: {name!r}")
+        self._columns[name] = column = len(self._columns)
+        self._values = np.concatenate(
+            [self._values, np.full((len(self._values), 1), math.nan)], axis=1)
+        return column
+
+    def _thin(self) -> None:
+        """Double the stride: keep the records whose append number is a multiple, and the newest."""
+        self._stride *= 2
+        last = self._count - 1
+        keep = np.flatnonzero(self._index[:last] % self._stride == 0).tolist() + [last]
+        for array in (self._index, self._steps, self._values):
+            array[:len(keep)] = array[keep]
+        self._count = len(keep)
 
     def __len__(self) -> int:
-        return len(self._records)
+        return self._count
 
     def names(self) -> list[str]:
         """Every metric name seen, in order of first appearance."""
-        return list(self._names)
+        return list(self._columns)
 
     def steps(self) -> np.ndarray:
         """The steps of the kept records, an int64 array."""
-        return np.array([r[1] for r in self._records], dtype=np.int64)
+        return self._steps[:self._count].copy()
 
     def series(self, name: str) -> np.ndarray:
         """Values of ``name`` per kept record (float64); NaN where a record lacks it."""
-        return np.array([r[2].get(name, math.nan) for r in self._records], dtype=np.float64)
+        column = self._columns.get(name)
+        if column is None:
+            return np.full(self._count, math.nan)
+        return self._values[:self._count, column].copy()
 
     def latest(self) -> tuple[int, dict[str, float]] | None:
-        """``(step, values)`` of the newest record, or None when empty."""
-        if not self._records:
+        """``(step, values)`` of the newest record (NaN for a name it lacks), or None when empty."""
+        if not self._count:
             return None
-        _, step, values = self._records[-1]
-        return step, dict(values)
+        row = self._values[self._count - 1]
+        return int(self._steps[self._count - 1]), {
+            name: float(row[column]) for name, column in self._columns.items()}
 
     def to_dict(self) -> dict[str, list]:
         """``{"step": [...], name: [...]}``; strict JSON (NaN and inf become None)."""
         out: dict[str, list] = {"step": self.steps().tolist()}
-        for name in self._names:
+        for name in self._columns:
             out[name] = [v if math.isfinite(v) else None for v in self.series(name).tolist()]
         return out
 

@@ -92,14 +92,29 @@ def view_copy(model):
 def sync_view(model, clone) -> None:
     """Bring ``clone`` (from :func:`view_copy`) up to date: weights and buffers (batch norm's
     running statistics) copied, settings shared."""
+    for mine, theirs in _view_pairs(model, clone):
+        mine.copy_(theirs)
     for name, value in vars(model).items():
-        if name in model.networks:
-            network = getattr(clone, name)
-            for mine, theirs in zip([*network.parameters(), *network.buffers()],
-                                    [*value.parameters(), *value.buffers()]):
-                mine.copy_(theirs)
-        else:
+        if name not in model.networks:
             setattr(clone, name, value)
+
+
+def _view_pairs(model, clone) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """(clone's tensor, model's tensor) for every parameter and buffer of the networks, found
+    once per set of networks: walking the modules cost more than copying the weights, on
+    every live frame."""
+    networks = tuple((name, getattr(model, name)) for name in model.networks)
+    cached = clone.__dict__.get("_view_pairs_of")
+    if cached is not None and len(cached[0]) == len(networks) and all(
+            a == b and x is y for (a, x), (b, y) in zip(cached[0], networks)):
+        return cached[1]
+    pairs = []
+    for name, network in networks:
+        view = getattr(clone, name)
+        pairs += zip([*view.parameters(), *view.buffers()],
+                     [*network.parameters(), *network.buffers()], strict=True)
+    clone._view_pairs_of = (networks, pairs)
+    return pairs
 
 
 def model_state(model) -> dict[str, object]:
