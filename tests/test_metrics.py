@@ -298,5 +298,12 @@ def test_history_columns_match_the_plain_record_list():
     series = history.series("d")
     series[:] = 99.0  # a copy: the history is unchanged
     assert not np.any(history.series("d") == 99.0)
+    before = (history.steps(), history.series("d"), history.names())
     with pytest.raises(TypeError):
-        history.append(1, {3: 1.0})
+        history.append(10**6, {3: 1.0})
+    with pytest.raises((TypeError, ValueError)):
+        history.append(10**6, {"d": "not a number"})
+    after = (history.steps(), history.series("d"), history.names())  # a refused record: no change
+    np.testing.assert_array_equal(after[0], before[0])
+    np.testing.assert_array_equal(after[1], before[1])
+    assert after[2] == before[2]

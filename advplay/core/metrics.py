@@ -279,24 +279,27 @@ class MetricHistory:
         """Record ``values`` (name -> number; None means missing) at training ``step``."""
         if "step" in values:
             raise ValueError("'step' is reserved and cannot be a metric name")
+        numbers = {name: math.nan if value is None else float(value)  # checked before any change
+                   for name, value in values.items()}
+        step = int(step)
+        if any(not isinstance(name, str) for name in numbers):
+            raise TypeError(f"metric names are strings: {list(numbers)!r}")
         if self._count and self._index[self._count - 1] % self._stride:
             self._count -= 1  # the previous newest was only kept for being newest
         row = self._count
-        self._index[row], self._steps[row] = self._appended, int(step)
+        self._index[row], self._steps[row] = self._appended, step
         self._values[row] = math.nan
-        for name, value in values.items():
+        for name, number in numbers.items():
             column = self._columns.get(name)
             if column is None:
                 column = self._add_column(name)
-            self._values[row, column] = math.nan if value is None else float(value)
+            self._values[row, column] = number
         self._count += 1
         self._appended += 1
         while self._count > self.capacity:
             self._thin()
 
-    def _add_column(self, name) -> int:
-        if not isinstance(name, str):
-            raise TypeError(f"metric names are strings, not {type(name).__name__}: {name!r}")
+    def _add_column(self, name: str) -> int:
         self._columns[name] = column = len(self._columns)
         self._values = np.concatenate(
             [self._values, np.full((len(self._values), 1), math.nan)], axis=1)
