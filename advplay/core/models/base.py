@@ -105,8 +105,7 @@ def _view_pairs(model, clone) -> list[tuple[torch.Tensor, torch.Tensor]]:
     every live frame."""
     networks = tuple((name, getattr(model, name)) for name in model.networks)
     cached = clone.__dict__.get("_view_pairs_of")
-    if cached is not None and len(cached[0]) == len(networks) and all(
-            a == b and x is y for (a, x), (b, y) in zip(cached[0], networks)):
+    if cached is not None and cached[0] == networks:  # modules compare by identity
         return cached[1]
     pairs = []
     for name, network in networks:
