@@ -371,6 +371,9 @@ BAD = [
     ("circles", {"radii": 2.0}, "radii"),
     ("banana", {"curvature": float("nan")}, "curvature"),
     ("banana", {"std_y": 0.0}, "std_y"),
+    ("ring8", {"std": 1.3407807929942597e+154}, "std"),  # found by the hardening test
+    ("ring8", {"std": 8.387684278750936e+37}, "std"),
+    ("grid25", {"spacing": 1e7}, "spacing"),
     ("pinwheel", {"n_arms": True}, "n_arms"),
     ("pinwheel", {"radial_std": 5.0}, "radial_std"),
     ("line", {"centre": [0.0]}, "centre"),

@@ -120,8 +120,15 @@ def _mixture_bounds(means, covariances, margin) -> Bounds:
     return (center[0] - half, center[0] + half, center[1] - half, center[1] + half)
 
 
+#: the largest length a target takes (a std, radius, spacing, scale...): squared and sampled
+#: in float32 views, lengths near 1e38 overflowed to inf where they should be refused
+MAX_LENGTH = 1e6
+
+
 def positive(name: str, value) -> float:
-    """``value`` as a float, or ConfigError if it is not a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-        raise ConfigError(name, value, "must be a number > 0")
+    """``value`` (a length) as a float, or ConfigError if it is not a number > 0 and at most
+    ``MAX_LENGTH``."""
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value)
+            or not 0 < value <= MAX_LENGTH):
+        raise ConfigError(name, value, f"must be a number > 0 and at most {MAX_LENGTH:g}")
     return float(value)
