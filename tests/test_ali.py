@@ -11,6 +11,7 @@ from advplay.core.losses import LOSSES
 from advplay.core.models.ali import mirror_level
 from advplay.core.models.encoding import POSTERIOR_INPUTS, POSTERIOR_SAMPLES
 from advplay.core.session import Session
+from advplay.core.views import ARROW_SAMPLES
 
 #: four Gaussians of std 0.05 on the unit circle: the small mixture of the known answers
 FOUR = {"target.name": "ring8", "target.n_modes": 4, "target.std": 0.05}
@@ -71,7 +72,7 @@ def test_frame_holds_the_pair_surface_fakes_and_latent_extras(trained):
     assert snapshot.model == "ali" and set(snapshot.losses) == {"d", "g"}
     assert snapshot.discriminator_output.shape == (24, 24)
     assert ((snapshot.discriminator_output >= 0) & (snapshot.discriminator_output <= 1)).all()
-    assert snapshot.fake.shape == snapshot.fake_gradients.shape == (1000, 2)
+    assert snapshot.fake.shape == (1000, 2) and snapshot.fake_gradients.shape == (ARROW_SAMPLES, 2)
     assert np.isfinite(snapshot.fake_gradients).all() and np.abs(snapshot.fake_gradients).sum() > 0
     assert snapshot.manifold.shape == (22, 48, 2)
     extras = snapshot.extras

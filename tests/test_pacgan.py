@@ -81,6 +81,20 @@ def test_arrow_on_a_fake_averages_its_gradient_over_the_slots_of_its_cyclic_pack
     torch.testing.assert_close(arrows, expected, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("pack", [1, 3])
+def test_arrows_for_the_first_fakes_pack_them_among_themselves(pack):
+    session = packed_session(pack)
+    session.step(5)
+    model = session.model
+    z = model.sample_latent(9, torch.Generator().manual_seed(6))
+    fake, arrows = model.fake_gradients(z, arrows=4)
+    every_fake, _ = model.fake_gradients(z)
+    first_fakes, first_arrows = model.fake_gradients(z[:4])
+    torch.testing.assert_close(fake, every_fake, rtol=0, atol=0)
+    assert arrows.shape == (4, 2)
+    torch.testing.assert_close(arrows, first_arrows, rtol=1e-5, atol=1e-7)
+
+
 def r1_gradient_norm(session, pack):
     real = torch.tensor(np.array(session.snapshot().real))[: 999 // pack * pack]
     packs = real.reshape(-1, 2 * pack).requires_grad_(True)

@@ -12,6 +12,7 @@ from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.losses import LOSSES
 from advplay.core.session import RealStream, Session
 from advplay.core.targets import make_target
+from advplay.core.views import ARROW_SAMPLES
 
 SMALL = {"model.width": 32, "model.depth": 2, "train.batch_size": 64, "train.metrics_every": 10}
 
@@ -50,12 +51,22 @@ def test_same_seed_gives_identical_snapshots_and_other_seed_differs():
     assert not np.array_equal(first.snapshot().fake, other.snapshot().fake)
 
 
+def test_a_frame_carries_the_arrows_drawn_the_gradients_of_its_first_fakes():
+    session = Session(small_config())
+    session.step(3)
+    snapshot = session.snapshot()
+    fake, gradients = session.model.fake_gradients(session._view.latent)  # of every fake
+    np.testing.assert_array_equal(snapshot.fake, fake.numpy())
+    np.testing.assert_allclose(snapshot.fake_gradients, gradients[:ARROW_SAMPLES].numpy(),
+                               rtol=1e-5, atol=1e-8)
+
+
 def test_snapshot_holds_read_only_numpy_and_survives_pickling():
     session = Session(small_config())
     session.step(3)
     snapshot = session.snapshot()
     assert snapshot.discriminator_output.shape == snapshot.discriminator_logit.shape == (128, 128)
-    assert snapshot.fake.shape == snapshot.fake_gradients.shape == (1000, 2)
+    assert snapshot.fake.shape == (1000, 2) and snapshot.fake_gradients.shape == (ARROW_SAMPLES, 2)
     assert snapshot.real.shape == (1000, 2) and snapshot.real_labels.shape == (1000,)
     assert snapshot.manifold.shape == (22, 48, 2)
     with pytest.raises(ValueError):

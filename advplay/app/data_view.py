@@ -20,7 +20,7 @@ from advplay.app.smooth_image import SmoothImageItem
 from advplay.app.surface_names import surface_names
 from PySide6 import QtCore
 
-from advplay.core.views import grid_axes
+from advplay.core.views import ARROW_SAMPLES, grid_axes
 
 #: layer names accepted by :meth:`DataView.set_layer_visible`, bottom to top
 LAYERS = ("surface", "density", "contours", "manifold", "real", "gradients", "fake")
@@ -45,7 +45,7 @@ CONTOUR_COLOR, BOUNDARY_COLOR = (255, 255, 255, 60), (255, 255, 255, 200)
 POINT_SIZE = 4
 
 #: arrows drawn: the first samples of the fixed noise batch, so the same samples every frame
-MAX_ARROWS = 300
+MAX_ARROWS = ARROW_SAMPLES
 #: the typical (90th percentile) arrow is this fraction of the plot's larger side
 ARROW_FRACTION = 0.06
 
@@ -323,12 +323,13 @@ class DataView(pg.GraphicsLayoutWidget):
         snapshot = self._snapshot
         if snapshot is None or not self.gradient_lines.isVisible():
             return
-        keep = _finite_rows(snapshot.fake, snapshot.fake_gradients)
-        keep[MAX_ARROWS:] = False
+        gradients = snapshot.fake_gradients[:MAX_ARROWS]  # those of the first fakes
+        fake = snapshot.fake[:len(gradients)]
+        keep = _finite_rows(fake, gradients)
         x_min, x_max, y_min, y_max = snapshot.bounds
         typical = ARROW_FRACTION * max(x_max - x_min, y_max - y_min)
-        segments = arrow_segments(snapshot.fake[keep].astype(np.float64),
-                                  -snapshot.fake_gradients[keep].astype(np.float64), typical)
+        segments = arrow_segments(fake[keep].astype(np.float64),
+                                  -gradients[keep].astype(np.float64), typical)
         _set_segments(self.gradient_lines, segments)
 
     def _update_manifold(self) -> None:

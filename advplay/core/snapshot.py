@@ -35,7 +35,8 @@ class Snapshot:
     discriminator_logit : (H, W) the raw discriminator output on the same grid
     real : (N, 2) real samples; real_labels (N,) int or None
     fake : (N, 2) generator samples of a fixed noise batch
-    fake_gradients : (N, 2) gradient of the generator loss w.r.t. each fake sample
+    fake_gradients : (K, 2), K <= N: gradient of the generator loss w.r.t. each of the first K
+        fake samples (live frames carry ``advplay.core.views.ARROW_SAMPLES``, the arrows drawn)
     manifold : (L, P, 2) images G(z) of the lines of a regular z-grid (L lines, P points each)
     history_steps : (M,) steps at which ``history_losses`` was recorded (bounded, thinned)
     history_losses : (M, n_players) loss history, columns in ``losses`` order

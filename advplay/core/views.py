@@ -17,6 +17,9 @@ from advplay.core.targets import Target
 SURFACE_RESOLUTION = 128
 #: generator and real samples drawn in each frame
 VIEW_SAMPLES = 1000
+#: fakes whose arrow (the gradient of the generator loss) a frame carries: the first ones of
+#: the fixed noise batch, so the same samples every frame; the views draw no more arrows
+ARROW_SAMPLES = 300
 #: lines per direction of the z-grid, and points along each line
 MANIFOLD_LINES = 11
 MANIFOLD_POINTS = 48

@@ -60,6 +60,7 @@ from advplay.core.nets import (discriminator_network, generator_network, mlp,
                                 rest_in_evaluation, training_mode)
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
+from advplay.core.views import ARROW_SAMPLES
 
 
 def mirror_level(loss) -> float:
@@ -179,7 +180,7 @@ class ALI(EncoderModel):
     def _frame_core(self, geometry) -> dict:
         """D(x, E(x)) on the grid, G(z) with their arrows, and G of the latent grid."""
         output, logit = self.pair_surface(geometry.grid)
-        fake, gradients = self.fake_gradients(geometry.latent)
+        fake, gradients = self.fake_gradients(geometry.latent, arrows=ARROW_SAMPLES)
         manifold = self.generate(geometry.manifold_latent).reshape(*geometry.manifold_shape, 2)
         return {
             "discriminator_output": geometry.surface(output),
@@ -196,14 +197,16 @@ class ALI(EncoderModel):
         logit = self.average_over_codes(points, lambda x, z: self._critic(torch.cat([x, z], 1)))
         return self.loss.output(logit), logit
 
-    def fake_gradients(self, z: Tensor) -> tuple[Tensor, Tensor]:
-        """G(z) (n, 2) and the gradient of each sample's generator loss in x, z held fixed.
+    def fake_gradients(self, z: Tensor, arrows: int | None = None) -> tuple[Tensor, Tensor]:
+        """G(z) (n, 2) and the gradient of each sample's generator loss in x, z held fixed,
+        for the first ``arrows`` samples (all by default): (k, 2).
 
-        The loss is per sample (the batch mean times n), so arrows do not shrink with n.
+        The loss is per sample (the batch mean times k), so arrows do not shrink with k.
         """
         with torch.no_grad():
             fake = self.generator(z)
-        fake.requires_grad_(True)
-        loss = self.loss.generator(self._critic(torch.cat([fake, z], dim=1))) * len(z)
-        (gradient,) = torch.autograd.grad(loss, fake)
-        return fake.detach(), gradient
+        count = len(z) if arrows is None else min(arrows, len(z))
+        head = fake[:count].detach().requires_grad_(True)
+        loss = self.loss.generator(self._critic(torch.cat([head, z[:count]], dim=1))) * count
+        (gradient,) = torch.autograd.grad(loss, head)
+        return fake, gradient

@@ -49,7 +49,7 @@ from advplay.core.models.base import MODELS
 from advplay.core.models.gan import GAN, skipped_optimal
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
-from advplay.core.views import OPTIMAL_KEY, grid_axes
+from advplay.core.views import ARROW_SAMPLES, OPTIMAL_KEY, grid_axes
 
 #: golden ratio conjugate: frac(i * INVERSE_GOLDEN) spreads any prefix evenly over [0, 1)
 INVERSE_GOLDEN = (5**0.5 - 1) / 2
@@ -258,7 +258,7 @@ class ConditionalGAN(GAN):
         labels = self.spread_labels(len(geometry.latent))
         resolution = self.class_resolution(geometry.resolution)
         output, logit = self.class_surfaces(self._class_grid(geometry, resolution))  # (K, r*r)
-        fake, gradients = self.fake_gradients(geometry.latent, labels)
+        fake, gradients = self.fake_gradients(geometry.latent, labels, arrows=ARROW_SAMPLES)
         main_class = torch.full((len(geometry.manifold_latent),), int(np.argmax(self.frequencies)),
                                 device=self.device)
         manifold = self.generate(geometry.manifold_latent, main_class)

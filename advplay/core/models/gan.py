@@ -67,7 +67,7 @@ from advplay.core.optimal import density_known, optimal_discriminator
 from advplay.core.schedules import averaged_copy, ema_update, lr_factor
 from advplay.core.snapshot import frozen_array
 from advplay.core.targets import Target
-from advplay.core.views import OPTIMAL_KEY, grid_axes
+from advplay.core.views import ARROW_SAMPLES, OPTIMAL_KEY, grid_axes
 
 
 def skipped_optimal(model, geometry, label: int | None = None) -> bool:
@@ -293,7 +293,7 @@ class GAN:
         """The snapshot arrays of this model: D on the grid, fakes, their gradients, manifold,
         and the optimal discriminator in ``extras`` where the target density is known."""
         output, logit = self.discriminator_surface(geometry.grid)
-        fake, gradients = self.fake_gradients(geometry.latent)
+        fake, gradients = self.fake_gradients(geometry.latent, arrows=ARROW_SAMPLES)
         manifold = self.generate(geometry.manifold_latent).reshape(*geometry.manifold_shape, 2)
         fields = {
             "discriminator_output": geometry.surface(output),
@@ -348,20 +348,24 @@ class GAN:
     def generate(self, z: Tensor) -> Tensor:
         return self._generate(z, None, self.sampler)
 
-    def fake_gradients(self, z: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Fake samples G(z) and the gradient of each one's generator loss w.r.t. itself.
+    def fake_gradients(self, z: Tensor, labels: Tensor | None = None,
+                       arrows: int | None = None) -> tuple[Tensor, Tensor]:
+        """Fake samples G(z) (n, 2) and the gradient of each one's generator loss w.r.t.
+        itself, for the first ``arrows`` of them (all by default): (k, 2).
 
-        The loss is per sample (the batch mean times n), so arrows do not shrink with n. With
-        packing each fake is packed with its m - 1 cyclic neighbours; summing the loss over
-        the n cyclic packs and dividing by m averages each fake's gradient over its m slots.
+        The loss is per sample (the batch mean times k), so arrows do not shrink with k. With
+        packing each fake is packed with its m - 1 cyclic neighbours among the k; summing the
+        loss over the k cyclic packs and dividing by m averages each fake's gradient over its
+        m slots.
         """
         with torch.no_grad():
             fake = self._generate(z, labels, self.sampler)  # (n, 2)
-        fake.requires_grad_(True)
-        packed, pack_labels = self._cyclic_packs(fake, labels)
-        loss = self.loss.generator(self._critic(packed, pack_labels)) * (len(z) / self.pack)
-        (gradient,) = torch.autograd.grad(loss, fake)
-        return fake.detach(), gradient
+        count = len(z) if arrows is None else min(arrows, len(z))
+        head = fake[:count].detach().requires_grad_(True)
+        packed, pack_labels = self._cyclic_packs(head, None if labels is None else labels[:count])
+        loss = self.loss.generator(self._critic(packed, pack_labels)) * (count / self.pack)
+        (gradient,) = torch.autograd.grad(loss, head)
+        return fake, gradient
 
     def _cyclic_packs(self, samples: Tensor, labels: Tensor | None):
         """Pack i = samples i, i+1, ..., i+m-1 (mod n): (n, 2m), and labels (n, m) or None."""
