@@ -134,6 +134,23 @@ def test_the_process_answers_and_stops_quickly():
     assert time.time() - start < 2.0 and not process.is_alive()
 
 
+def test_a_worker_whose_app_is_gone_at_its_first_look_ends_by_itself():
+    """The app's pid is handed over at start: an app that went away while the worker was
+    still starting (its parent is then another process) leaves no worker waiting forever."""
+    import multiprocessing
+
+    from advplay.worker.process import worker_main
+
+    context = multiprocessing.get_context("spawn")
+    commands, messages = context.Queue(), context.Queue()
+    not_our_parent = -1
+    process = context.Process(target=worker_main, daemon=True,
+                              args=(commands, messages, 1, not_our_parent))
+    process.start()
+    process.join(60)
+    assert process.exitcode == 0
+
+
 def test_a_killed_process_is_detected_and_restarted():
     handle = WorkerHandle()
     handle.start()

@@ -29,7 +29,7 @@ from advplay.core.config import Config
 SETTLE_SECONDS = 0.5
 
 
-def _headless_loop(config_dict: dict, requests, results) -> None:
+def _headless_loop(config_dict: dict, requests, results, parent: int) -> None:
     """The headless process: train for the number of seconds asked, answer with the rate."""
     import torch
 
@@ -42,7 +42,7 @@ def _headless_loop(config_dict: dict, requests, results) -> None:
     session = Session(config_from_dict(config_dict))
     session.step(100)  # warm up
     results.put("ready")
-    serve_rates(session, requests, results, parent=os.getppid())
+    serve_rates(session, requests, results, parent)
 
 
 def serve_rates(session, requests, results, parent: int) -> None:
@@ -71,7 +71,8 @@ class HeadlessRunner:
         context = multiprocessing.get_context("spawn")
         self._requests, self._results = context.Queue(), context.Queue()
         self._process = context.Process(target=_headless_loop, daemon=True,
-                                        args=(config.to_dict(), self._requests, self._results))
+                                        args=(config.to_dict(), self._requests, self._results,
+                                              os.getpid()))
         self._process.start()
         self._answer(120)  # "ready"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections import deque
 
@@ -46,7 +47,7 @@ class WorkerHandle:
         self.commands = self._context.Queue()
         self.messages = self._context.Queue(MESSAGE_QUEUE_SIZE)
         self.process = self._context.Process(
-            target=worker_main, args=(self.commands, self.messages, self.threads),
+            target=worker_main, args=(self.commands, self.messages, self.threads, os.getpid()),
             name="advplay-worker", daemon=True)
         self.process.start()
         self._inbox = deque(maxlen=INBOX_SIZE)

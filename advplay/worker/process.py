@@ -303,8 +303,13 @@ def lower_priority() -> None:
         pass
 
 
-def worker_main(commands, messages, threads: int = 1) -> None:
-    """Entry point of the worker process (start method ``spawn``)."""
+def worker_main(commands, messages, threads: int = 1, parent: int | None = None) -> None:
+    """Entry point of the worker process (start method ``spawn``).
+
+    ``parent`` is the app's process id (default: this process's parent now). The worker ends
+    once the app is no longer its parent, also when the app went away while the worker was
+    still starting (asked at start, ``os.getppid()`` would already name the adoptive parent).
+    """
     import torch
 
     torch.set_num_threads(threads)
@@ -321,7 +326,7 @@ def worker_main(commands, messages, threads: int = 1) -> None:
             messages.put(message)
 
     worker = Worker(publish)
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     try:
         while os.getppid() == parent:  # an app killed without a word leaves no orphan training
             try:
