@@ -7,7 +7,7 @@ import pytest
 
 from advplay.core.config import Config
 from advplay.worker import WorkerHandle
-from advplay.worker.process import Worker
+from advplay.worker.process import DEFAULT_FRAME_RATE, RENDER_BUDGET, Worker
 
 SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
 
@@ -66,6 +66,18 @@ def test_chunks_end_when_the_next_frame_falls_due(worker, monkeypatch):
     assert worker._chunk_steps() == math.ceil(process.CHUNK_SECONDS / 5 / step)
     worker.handle(("speed", 40))  # a speed limit caps the chunk at its share
     assert worker._chunk_steps() == int(40 * process.CHUNK_SECONDS)
+
+
+def test_frames_come_at_the_frame_rate_asked_for_unless_they_render_slowly(worker):
+    assert worker._frame_spacing() == 1 / DEFAULT_FRAME_RATE
+    worker.handle(("frame_rate", 30))
+    assert worker._frame_spacing() == 1 / 30
+    worker.renderer.render_seconds = RENDER_BUDGET  # a slow frame: its CPU budget rules
+    assert worker._frame_spacing() == 1.0
+    for bad in (0, 31, -5, float("nan"), "fast", None):  # refused, reported, nothing changes
+        worker.handle(("frame_rate", bad))
+        assert worker.published[-1][0] == "error" and "frame_rate" in worker.published[-1][1]
+        assert worker.frame_rate == 30
 
 
 def test_skipped_extras_hold_across_sessions_and_come_back_at_once_while_paused(worker):

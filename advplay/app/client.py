@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from advplay.core.config import Config
 from advplay.worker import WorkerHandle
+from advplay.worker.process import DEFAULT_FRAME_RATE
 
 #: how often the UI looks for new frames; only the newest frame waiting is drawn
 POLL_MS = 15
@@ -35,6 +36,7 @@ class WorkerClient(QObject):
         self.config: Config | None = None
         self.drawing = None  # (density, bounds) when the target is a drawing in memory
         self.speed: float | None = None  # steps per second at most, None for full speed
+        self.frame_rate = DEFAULT_FRAME_RATE  # frames a second while training
         self.skipped_extras: frozenset[str] = frozenset()
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -57,6 +59,7 @@ class WorkerClient(QObject):
         self._reported_death = False
         # what the window chose goes first, so the first session already follows it
         self.handle.send("speed", self.speed)
+        self.handle.send("frame_rate", self.frame_rate)
         self.handle.send("skip_extras", sorted(self.skipped_extras))
         self.handle.send("configure", self.config.to_dict(), self.drawing)
         return True
@@ -110,6 +113,11 @@ class WorkerClient(QObject):
         self.speed = steps_per_second
         if self.handle.alive:
             self.handle.send("speed", steps_per_second)
+
+    def set_frame_rate(self, frames_per_second: float) -> None:
+        self.frame_rate = frames_per_second
+        if self.handle.alive:
+            self.handle.send("frame_rate", frames_per_second)
 
     def skip_extras(self, names) -> None:
         """Frames leave out the optional extras ``names`` (those no view on show draws);

@@ -3,7 +3,7 @@
 The data view splits in two: the window's run on the left, and on the right a second
 :class:`~advplay.app.data_view.DataView` (``compareView``) drawn from a second training worker
 with its own config. The axes are linked, the target (a drawing too) is shared, and the
-transport (Play, Pause, Step, Reset, speed) drives both. While comparing, a box at the top of
+transport (Play, Pause, Step, Reset, speed) and the frame rate drive both. While comparing, a box at the top of
 the settings panel chooses which run the panel edits; the right run has its own settings
 panel (the target is shared, so it is changed on the left) and can load a config file. Each
 run keeps its own snapshot history; an export pairs the frames by step.
@@ -31,8 +31,6 @@ from advplay.core.history import SnapshotHistory
 from advplay.core.views import OPTIONAL_EXTRAS
 from advplay.export.compare import COMPARE_LABEL, COMPARE_PANELS, align_by_step
 
-#: the right view redraws at most this often (as the window's data view)
-FRAME_SECONDS = 1 / 15
 #: while comparing, the two data views take this share of the window's centre, and the
 #: curves beside them the rest but at least SIDE_WIDTH pixels (narrower, their plots are cut);
 #: the data views' legends wrap after LEGEND_COLUMNS entries
@@ -152,6 +150,7 @@ class CompareMode(QObject):
         self.client.worker_died.connect(self._on_error)
         self._build_view()
         self.client.start(self.config)
+        self.client.set_frame_rate(window.client.frame_rate)
         speed = SPEEDS[window.transport.speed_slider.value()]
         if speed is not None:
             self.client.set_speed(speed)
@@ -244,6 +243,10 @@ class CompareMode(QObject):
     def _on_speed(self, steps_per_second) -> None:
         if self.active:
             self.client.set_speed(steps_per_second)
+
+    def set_frame_rate(self, frames_per_second: float) -> None:
+        if self.active:
+            self.client.set_frame_rate(frames_per_second)
 
     def _on_layer_toggled(self, name: str, visible: bool) -> None:
         if self.view is not None:
@@ -362,7 +365,7 @@ class CompareMode(QObject):
         self.history.append(snapshot)
         self._pending = snapshot
         if not self._frame_timer.isActive():
-            self._frame_timer.start(int(FRAME_SECONDS * 1000))
+            self._frame_timer.start(int(1000 / self.client.frame_rate))  # as the window's
 
     def _update_frame(self) -> None:
         if self._pending is None or self.view is None:

@@ -32,8 +32,8 @@ from advplay.core.views import grid_axes
 DENSITY_RESOLUTION = 128
 #: memory the timeline's kept frames may take (about 400 frames of the default experiment)
 HISTORY_BYTES = 64 << 20
-#: the data view redraws at most this often; the curves, which change slowly, less often
-DATA_FRAME_SECONDS = 1 / 15
+#: the data view redraws as often as frames come (View > Frame rate); the curves, which
+#: change slowly, at most this often
 CURVES_FRAME_SECONDS = 1 / 4
 
 
@@ -239,6 +239,11 @@ class MainWindow(QMainWindow):
         self.setWindowFilePath(path)
         self.statusBar().showMessage(f"Opened {path} at step {experiment.step}", 5000)
 
+    def set_frame_rate(self, frames_per_second: float) -> None:
+        """Frames a second while training (View > Frame rate), here and in a compared run."""
+        self.client.set_frame_rate(frames_per_second)
+        self.compare.set_frame_rate(frames_per_second)
+
     def update_drawing(self, density, bounds) -> None:
         """The drawing was edited: training goes on toward it."""
         self.banner.clear()
@@ -258,7 +263,7 @@ class MainWindow(QMainWindow):
         self._remember(snapshot)
         self._pending = snapshot
         if not self._frame_timer.isActive():
-            wait = self._drawn_at["data"] + DATA_FRAME_SECONDS - time.perf_counter()
+            wait = self._drawn_at["data"] + 1 / self.client.frame_rate - time.perf_counter()
             self._frame_timer.start(max(0, int(wait * 1000)))
 
     def _remember(self, snapshot) -> None:
@@ -288,7 +293,7 @@ class MainWindow(QMainWindow):
             # Half a frame later, in its own pass of the event loop: drawn together, the two
             # views held the UI thread for ~12 ms, which delayed input and timers.
             self._drawn_at["curves"] = now
-            QTimer.singleShot(int(DATA_FRAME_SECONDS * 500), self._update_curves)
+            QTimer.singleShot(int(500 / self.client.frame_rate), self._update_curves)
         if not self.banner.isVisible() and self.statusBar().currentMessage():
             self.statusBar().clearMessage()
         self.snapshot_shown.emit(snapshot)

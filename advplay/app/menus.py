@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu
 
 from advplay.app.actions import make_action
 from advplay.app.benchmarks_panel import BenchmarksPanel
+from advplay.worker.process import DEFAULT_FRAME_RATE
 
 #: data view layers in the View menu: (layer, label, shortcut, shown at start)
 LAYER_TOGGLES = (("contours", "&Contours", "C", True),
@@ -20,6 +21,8 @@ LAYER_TOGGLES = (("contours", "&Contours", "C", True),
                  ("fake", "&Generated samples", "G", True),
                  ("gradients", "Generator &gradients", "A", False),
                  ("manifold", "Generator &manifold", "M", False))
+#: View > Frame rate: the choices of frames a second while training
+FRAME_RATES = (5, 10, 15, 30)
 
 
 class WindowMenus(QObject):
@@ -77,9 +80,28 @@ class WindowMenus(QObject):
         view.addSeparator()
         self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
                                        window.curves_view.set_log_scale, checkable=True)
+        self.frame_rate_menu = self._frame_rate_menu(view.addMenu("&Frame rate"))
         view.addSeparator()
         view.addAction(window.compare.action)
         window.addAction(window.compare.action)
+
+    def _frame_rate_menu(self, menu: QMenu) -> QMenu:
+        """One checkable entry per frame rate; the default is checked."""
+        menu.setObjectName("frameRateMenu")
+        menu.setToolTipsVisible(True)
+        menu.setToolTip("How often the picture is redrawn while training: each frame takes "
+                        "the training process a little time, so fewer frames train faster")
+        group = QActionGroup(menu)
+        for rate in FRAME_RATES:
+            default = rate == DEFAULT_FRAME_RATE
+            action = menu.addAction(f"{rate} frames/s" + (" (default)" if default else ""))
+            action.setObjectName(f"actionFrameRate{rate}")
+            action.setCheckable(True)
+            action.setChecked(default)
+            action.setToolTip(f"Redraw up to {rate} times a second while training")
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, r=rate: self.window.set_frame_rate(r))
+        return menu
 
     def show_benchmarks(self) -> None:
         """Open (or raise) the Benchmarks panel; it follows the run while it is open."""

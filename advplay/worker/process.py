@@ -2,8 +2,9 @@
 
 The main thread trains; a render thread turns captures into snapshots on the other core, so
 drawing frames costs training almost nothing (torch releases the GIL inside its kernels).
-Frames are published at most ``MAX_FPS`` times a second and the render thread keeps to a CPU
-budget, so a slow frame lowers the frame rate, never the training speed.
+Frames are published at most ``frame_rate`` times a second (``DEFAULT_FRAME_RATE`` unless the
+app asks for another) and the render thread keeps to a CPU budget, so a slow frame lowers the
+frame rate, never the training speed.
 
 Messages out: ``("snapshot", Snapshot, stats)``, ``("error", text, Snapshot | None)``,
 ``("state", {"playing": bool})``, ``("saved", path, tag, step)`` after a ``save`` command. Commands in: see :meth:`Worker.handle`.
@@ -25,7 +26,12 @@ from advplay.core.experiment import load_experiment, save_experiment
 from advplay.core.session import Capture, Session
 from advplay.core.views import checked_extras
 
-MAX_FPS = 15.0
+#: frames a second while training, unless the app asks for another rate: each frame costs
+#: training a little (GIL hand-overs, work on the other core); on two cores 10 frames a second
+#: keep training within 5% of its headless speed where 15 did not (README, ``bench gui``)
+DEFAULT_FRAME_RATE = 10.0
+#: the most frames a second the app may ask for
+MAX_FRAME_RATE = 30.0
 #: share of one core the render thread may use
 RENDER_BUDGET = 0.3
 #: wall time of one training chunk between command checks: long enough that the per-chunk
@@ -78,6 +84,7 @@ class Worker:
         self.session: Session | None = None
         self.playing = False
         self.max_steps_per_second: float | None = None
+        self.frame_rate = DEFAULT_FRAME_RATE
         self.skipped_extras: frozenset[str] = frozenset()  # what no view on show draws
         self.renderer = Renderer(publish)
         self.renderer.start()
@@ -117,6 +124,8 @@ class Worker:
                 self._skip_extras(checked_extras(args[0]))  # checked before it is kept
             elif name == "speed":
                 self.max_steps_per_second = args[0] or None
+            elif name == "frame_rate":
+                self.frame_rate = checked_frame_rate(args[0])
             elif name == "save":
                 self._save(args[0], args[1] if len(args) > 1 else "")
             elif name == "open":
@@ -256,8 +265,12 @@ class Worker:
             return
         session = self.session
         self.renderer.submit(session.capture(), self._stats(), session.remember)
-        spacing = max(1.0 / MAX_FPS, self.renderer.render_seconds / RENDER_BUDGET)
-        self._next_frame = now + spacing
+        self._next_frame = now + self._frame_spacing()
+
+    def _frame_spacing(self) -> float:
+        """Seconds from one frame to the next: the frame rate's, or more while frames take
+        longer to render than the render thread's CPU budget allows."""
+        return max(1.0 / self.frame_rate, self.renderer.render_seconds / RENDER_BUDGET)
 
     def _stats(self) -> dict:
         window = [(t, s) for t, s in self._rate_window if t > time.perf_counter() - 2.0]
@@ -284,6 +297,19 @@ class Worker:
         interpreter exit aborts the process ("terminate called without an active exception")."""
         self.renderer.stop()
         self.renderer.join(timeout=1.0)
+
+
+def checked_frame_rate(value) -> float:
+    """``value`` as frames a second; ConfigError unless it is a number from 1 to
+    ``MAX_FRAME_RATE``."""
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = math.nan
+    if not 1.0 <= rate <= MAX_FRAME_RATE:  # NaN fails too
+        raise ConfigError("frame_rate", value,
+                          f"must be a number of frames a second from 1 to {MAX_FRAME_RATE:g}")
+    return rate
 
 
 #: scheduling niceness of the worker: when the window needs a core, it gets it first

@@ -26,16 +26,21 @@ def test_a_new_worker_hears_the_windows_choices_before_its_first_session(qtbot):
     client.handle = RecordingHandle()
     client.config = Config()
     client.set_speed(50)
+    client.set_frame_rate(30)
     client.skip_extras({"optimal_discriminator"})
     assert client.handle.sent == []  # no worker yet: kept for when one starts
     client.play()
-    assert client.handle.sent == [("speed", 50), ("skip_extras", ["optimal_discriminator"]),
+    assert client.handle.sent == [("speed", 50), ("frame_rate", 30),
+                                  ("skip_extras", ["optimal_discriminator"]),
                                   ("configure", client.config.to_dict(), None), ("play",)]
     client.handle.stop()  # the worker died: the next Play starts one that is told again
     client.handle.sent.clear()
     client.play()
-    assert [command[0] for command in client.handle.sent] == ["speed", "skip_extras",
-                                                              "configure", "play"]
+    assert [command[0] for command in client.handle.sent] == ["speed", "frame_rate",
+                                                              "skip_extras", "configure", "play"]
+    client.handle.sent.clear()
+    client.set_frame_rate(5)  # a running worker hears it at once
+    assert client.handle.sent == [("frame_rate", 5)]
 
 
 def test_skipped_extras_are_sent_only_when_they_change(qtbot):

@@ -71,6 +71,8 @@ def test_compare_splits_the_view_links_axes_and_ends_its_worker(qtbot, window, c
     assert window.data_view.plot.titleLabel.text.startswith("gan · nonsaturating")
     step_both(qtbot, window, 5)  # Step drives both runs
     assert int(window.findChild(QLabel, "stepLabel").text().split()[-1]) == 5
+    window.findChild(QAction, "actionFrameRate30").trigger()  # so does the frame rate
+    assert window.client.frame_rate == comparing.client.frame_rate == 30
     window.findChild(QAction, "actionCompare").trigger()  # off
     assert window.findChild(QWidget, "compareView") is None and comparing.client is None
     qtbot.waitUntil(lambda: running_workers() == 1, timeout=10_000)

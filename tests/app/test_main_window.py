@@ -8,10 +8,13 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QToolButton
 
 from advplay.app.main_window import MainWindow
+from advplay.app.menus import FRAME_RATES
 from advplay.core.config import Config
+from advplay.worker.process import DEFAULT_FRAME_RATE
 
 START_TIMEOUT = 60_000  # ms: spawning the worker imports torch
 
@@ -61,6 +64,17 @@ def test_play_trains_and_pause_holds(qtbot, window):
     held = step_of(window)
     qtbot.wait(500)
     assert step_of(window) == held
+
+
+def test_the_frame_rate_is_chosen_in_the_view_menu_and_reaches_the_worker(qtbot, window):
+    actions = [window.findChild(QAction, f"actionFrameRate{rate}") for rate in FRAME_RATES]
+    assert [a.isChecked() for a in actions] == [r == DEFAULT_FRAME_RATE for r in FRAME_RATES]
+    assert window.client.frame_rate == DEFAULT_FRAME_RATE
+    sent = []
+    window.client.handle.send = lambda *command: sent.append(command)
+    actions[-1].trigger()
+    assert sent == [("frame_rate", FRAME_RATES[-1])] and window.client.frame_rate == FRAME_RATES[-1]
+    assert [a.isChecked() for a in actions] == [False] * (len(actions) - 1) + [True]
 
 
 def test_step_advances_by_exactly_the_chosen_count_and_reset_returns_to_zero(qtbot, window):
