@@ -27,6 +27,9 @@ from advplay.core.config import Config
 
 #: the GUI phase's first frames, after Play, are not counted (the worker times its chunks anew)
 SETTLE_SECONDS = 0.5
+#: window phases in a full run, each of PHASE_SECONDS: single phases' ratios spread by ±10% on
+#: this machine, and the median of 12 phases still moved by ±3% from one run to the next
+PHASES, PHASE_SECONDS = 24, 2.5
 
 
 def _headless_loop(config_dict: dict, requests, results, parent: int) -> None:
@@ -212,7 +215,7 @@ def measure(config: Config, phases: int, seconds: float) -> dict:
 def main(quick: bool = False) -> int:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    phases, seconds = (2, 2.0) if quick else (12, 2.5)
+    phases, seconds = (2, 2.0) if quick else (PHASES, PHASE_SECONDS)
     print(f"advplay bench gui: default experiment, {phases} window phases of {seconds:g} s, "
           f"each between two headless phases; Qt platform "
           f"{os.environ.get('QT_QPA_PLATFORM', 'default')}")
