@@ -3,10 +3,10 @@
 The data view splits in two: the window's run on the left, and on the right a second
 :class:`~advplay.app.data_view.DataView` (``compareView``) drawn from a second training worker
 with its own config. The axes are linked, the target (a drawing too) is shared, and the
-transport (Play, Pause, Step, Reset, speed) and the frame rate drive both. While comparing, a box at the top of
-the settings panel chooses which run the panel edits; the right run has its own settings
-panel (the target is shared, so it is changed on the left) and can load a config file. Each
-run keeps its own snapshot history; an export pairs the frames by step.
+transport (Play, Pause, Step, Reset, speed) and the frame rate drive both. While comparing, a
+box at the top of the settings panel chooses which run the panel edits; the right run has its
+own settings panel (the target is shared, so it is changed on the left) and can load a config
+file. Each run keeps its own snapshot history; an export pairs the frames by step.
 """
 
 from __future__ import annotations

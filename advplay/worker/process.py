@@ -1,7 +1,8 @@
 """The code that runs inside the worker process.
 
-The main thread trains; a render thread turns captures into snapshots on the other core, so
-drawing frames costs training almost nothing (torch releases the GIL inside its kernels).
+The main thread trains; a render thread turns captures into snapshots on the other core.
+The two share the GIL, so a frame still costs training a few milliseconds (~5 ms of the
+default experiment's on two cores, while the frame renders; README, ``bench gui``).
 Frames are published at most ``frame_rate`` times a second (``DEFAULT_FRAME_RATE`` unless the
 app asks for another) and the render thread keeps to a CPU budget, so a slow frame lowers the
 frame rate, never the training speed.
@@ -26,9 +27,9 @@ from advplay.core.experiment import load_experiment, save_experiment
 from advplay.core.session import Capture, Session
 from advplay.core.views import checked_extras
 
-#: frames a second while training, unless the app asks for another rate: each frame costs
-#: training a little (GIL hand-overs, work on the other core); on two cores 10 frames a second
-#: keep training within 5% of its headless speed where 15 did not (README, ``bench gui``)
+#: frames a second while training, unless the app asks for another rate: as each frame costs
+#: training a few milliseconds, 10 frames a second keep training within 5% of its headless
+#: speed on two cores where 15 did not (README, ``bench gui``)
 DEFAULT_FRAME_RATE = 10.0
 #: the most frames a second the app may ask for
 MAX_FRAME_RATE = 30.0

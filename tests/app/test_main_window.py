@@ -70,10 +70,11 @@ def test_the_frame_rate_is_chosen_in_the_view_menu_and_reaches_the_worker(qtbot,
     actions = [window.findChild(QAction, f"actionFrameRate{rate}") for rate in FRAME_RATES]
     assert [a.isChecked() for a in actions] == [r == DEFAULT_FRAME_RATE for r in FRAME_RATES]
     assert window.client.frame_rate == DEFAULT_FRAME_RATE
-    sent = []
-    window.client.handle.send = lambda *command: sent.append(command)
+    sent, send = [], window.client.handle.send
+    window.client.handle.send = lambda *command: (sent.append(command), send(*command))
     actions[-1].trigger()
-    assert sent == [("frame_rate", FRAME_RATES[-1])] and window.client.frame_rate == FRAME_RATES[-1]
+    assert sent == [("frame_rate", FRAME_RATES[-1])]
+    assert window.client.frame_rate == FRAME_RATES[-1]
     assert [a.isChecked() for a in actions] == [False] * (len(actions) - 1) + [True]
 
 
