@@ -149,8 +149,8 @@ class CompareMode(QObject):
         self.client.error_reported.connect(self._on_error)
         self.client.worker_died.connect(self._on_error)
         self._build_view()
+        self.client.set_frame_rate(window.client.frame_rate)  # kept, told to the new worker first
         self.client.start(self.config)
-        self.client.set_frame_rate(window.client.frame_rate)
         speed = SPEEDS[window.transport.speed_slider.value()]
         if speed is not None:
             self.client.set_speed(speed)
