@@ -185,14 +185,26 @@ def test_real_stream_gives_fresh_batches_from_the_target():
     assert ((radii - 1).abs() < 0.06).all()
 
 
-def test_training_learns_a_single_gaussian():
+def learns_the_gaussian(seed: int) -> bool:
+    """Whether a GAN trained on N((1, -1), I) puts its samples there: the sample mean averaged
+    over six checkpoints (a GAN circles its target, so one checkpoint's mean swings by ~0.4),
+    and the median JS divergence of those checkpoints."""
     config = Config().replace({"target.name": "gaussian", "target.mean": [1.0, -1.0],
-                               "model.width": 64, "train.seed": 3})
+                               "model.width": 64, "train.seed": seed})
     session = Session(config)
-    session.step(800)
-    samples = session.samples(2000)
-    assert np.abs(samples.mean(axis=0) - [1.0, -1.0]).max() < 0.3
-    assert session.latest_metrics["js_grid"] < 0.2
+    session.step(600)
+    means, divergences = [], []
+    for _ in range(6):
+        session.step(100)
+        means.append(session.samples(1000).mean(axis=0))
+        divergences.append(session.latest_metrics["js_grid"])
+    return (np.abs(np.mean(means, axis=0) - [1.0, -1.0]).max() < 0.3
+            and np.median(divergences) < 0.2)
+
+
+def test_training_learns_a_single_gaussian():
+    # most seeds, not one: the exact path of training differs between CPUs' float kernels
+    assert sum(learns_the_gaussian(seed) for seed in (3, 4, 5)) >= 2
 
 
 def test_capture_is_detached_from_further_training():
