@@ -27,6 +27,24 @@ def test_a_short_run_measures_both_sides_and_the_ui_timer(qapp, monkeypatch):
     assert summary["frames_per_s"] > 0
     assert 0 < summary["ui_p50_ms"] <= summary["ui_p95_ms"] <= summary["ui_p99_ms"]
     assert summary["ui_ticks"] > 2 * 1000 / 16 * 0.5  # two 1 s phases of a 16 ms timer
+    steal = summary["host_steal_percent"]  # None off Linux
+    assert steal is None or 0 <= steal <= 100
+
+
+def test_host_steal_is_read_from_the_steal_column_of_proc_stat(tmp_path, monkeypatch):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  35144 171292 10976 405929 415 0 169 9594 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n")
+    monkeypatch.setattr(gui.os, "sysconf", lambda name: 100)  # clock ticks a second
+    assert gui.host_steal_seconds(str(stat)) == pytest.approx(95.94)
+    assert gui.host_steal_seconds(str(tmp_path / "missing")) is None
+    stat.write_text("cpu 1 2 3\n")  # no steal column (an old kernel)
+    assert gui.host_steal_seconds(str(stat)) is None
+
+
+def test_the_steal_share_is_of_all_cpus_over_the_wall_time(monkeypatch):
+    monkeypatch.setattr(gui.os, "cpu_count", lambda: 2)
+    assert gui._steal_share(10.0, 10.5, 5.0) == pytest.approx(0.05)  # 0.5 s of 2 x 5 s
+    assert gui._steal_share(None, 10.5, 5.0) is None
 
 
 def test_the_last_line_is_the_summary_as_json(monkeypatch, capsys):
