@@ -1,7 +1,8 @@
 """The main window's menu bar: File, Edit, Training (with the Benchmarks panel), View, Help.
 
 Actions owned by other parts (files, exports, draw mode, transport) are gathered here; the
-View menu's layer toggles act on the data view directly.
+View menu's layer toggles act on the data view directly, and its choices are kept between
+launches (``advplay.app.view_preferences``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QMenu
 
 from advplay.app.actions import make_action
 from advplay.app.benchmarks_panel import BenchmarksPanel
+from advplay.app.view_preferences import ViewPreferences
 from advplay.worker.process import DEFAULT_FRAME_RATE
 
 #: data view layers in the View menu: (layer, label, shortcut, shown at start)
@@ -31,6 +33,7 @@ class WindowMenus(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.preferences = ViewPreferences(window.files.settings)
         bar = window.menuBar()
         self._file_menu(bar.addMenu("&File"))
         edit = bar.addMenu("&Edit")
@@ -66,42 +69,57 @@ class WindowMenus(QObject):
 
     def _view_menu(self, view: QMenu) -> None:
         window = self.window
-        self.logit_action = self._action(view, "Show discriminator &logit", "L",
-                                         window._on_surface_toggled, checkable=True)
+        self.logit_action = self._toggle(view, "Show discriminator &logit", "L", "logit", False,
+                                         window._on_surface_toggled)
         for name, label, key, on in LAYER_TOGGLES:
-            action = self._action(view, label, key, None, checkable=True)
-            action.setChecked(on)
-            action.toggled.connect(
-                lambda visible, n=name: window.data_view.set_layer_visible(n, visible))
-            window.data_view.set_layer_visible(name, on)
+            self._toggle(view, label, key, f"layer_{name}", on,
+                         lambda visible, n=name: window.data_view.set_layer_visible(n, visible))
         self.class_menu = view.addMenu("Show &class")
         self.class_menu.setToolTip("Conditional models: show the samples of one class only")
         self.class_menu.setEnabled(False)
         view.addSeparator()
-        self.log_action = self._action(view, "&Log-scale losses", "Ctrl+L",
-                                       window.curves_view.set_log_scale, checkable=True)
+        self.log_action = self._toggle(view, "&Log-scale losses", "Ctrl+L", "log_losses", False,
+                                       window.curves_view.set_log_scale)
         self.frame_rate_menu = self._frame_rate_menu(view.addMenu("&Frame rate"))
         view.addSeparator()
         view.addAction(window.compare.action)
         window.addAction(window.compare.action)
 
+    def _toggle(self, menu, text, shortcut, preference: str, default: bool, apply) -> QAction:
+        """A checkable View entry that starts as it was last left (``default`` the first
+        time), applies its state now and on every change, and remembers it."""
+        action = self._action(menu, text, shortcut, None, checkable=True)
+        on = self.preferences.flag(preference, default)
+        action.setChecked(on)
+        apply(on)
+        action.toggled.connect(apply)
+        action.toggled.connect(lambda checked: self.preferences.set_flag(preference, checked))
+        return action
+
     def _frame_rate_menu(self, menu: QMenu) -> QMenu:
-        """One checkable entry per frame rate; the default is checked."""
+        """One checkable entry per frame rate; the rate last chosen is checked and used."""
         menu.setObjectName("frameRateMenu")
         menu.setToolTipsVisible(True)
         menu.setToolTip("How often the picture is redrawn while training: each frame takes "
                         "the training process a little time, so fewer frames train faster")
+        chosen = self.preferences.frame_rate(FRAME_RATES, DEFAULT_FRAME_RATE)
         group = QActionGroup(menu)
         for rate in FRAME_RATES:
             default = rate == DEFAULT_FRAME_RATE
             action = menu.addAction(f"{rate} frames/s" + (" (default)" if default else ""))
             action.setObjectName(f"actionFrameRate{rate}")
             action.setCheckable(True)
-            action.setChecked(default)
+            action.setChecked(rate == chosen)
             action.setToolTip(f"Redraw up to {rate} times a second while training")
             group.addAction(action)
-            action.triggered.connect(lambda _=False, r=rate: self.window.set_frame_rate(r))
+            action.triggered.connect(lambda _=False, r=rate: self._choose_frame_rate(r))
+        if chosen != DEFAULT_FRAME_RATE:
+            self.window.set_frame_rate(chosen)
         return menu
+
+    def _choose_frame_rate(self, rate: float) -> None:
+        self.window.set_frame_rate(rate)
+        self.preferences.set_frame_rate(rate)
 
     def show_benchmarks(self) -> None:
         """Open (or raise) the Benchmarks panel; it follows the run while it is open."""

@@ -7,9 +7,10 @@ import pytest
 from advplay.app.experiment_files import ExperimentFiles
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True)
 def private_data_folder(tmp_path_factory):
-    """Autosaves, recent files and settings go to a temporary folder, never the user's."""
+    """Autosaves, recent files and settings go to a temporary folder, never the user's, and
+    each test gets its own: a View menu choice one test makes is not the next one's start."""
     folder = tmp_path_factory.mktemp("advplay-data")
     previous = os.environ.get("ADVPLAY_DATA_DIR")
     os.environ["ADVPLAY_DATA_DIR"] = str(folder)

@@ -71,3 +71,24 @@ def test_the_headless_side_stops_once_the_bench_is_gone():
     results = queue.Queue()
     gui.serve_rates(Session(SMALL), queue.Queue(), results, parent=-1)  # not our parent
     assert results.empty()
+
+
+def test_the_bench_window_opens_with_the_default_view_whatever_the_user_chose(
+        qapp, monkeypatch, private_data_folder):
+    from PySide6.QtCore import QSettings
+
+    from advplay.bench.window import open_window
+    from advplay.worker.process import DEFAULT_FRAME_RATE
+
+    users = QSettings(str(private_data_folder / "settings.ini"), QSettings.Format.IniFormat)
+    users.setValue("view/frame_rate", 30)
+    users.setValue("view/layer_gradients", True)
+    users.sync()
+    monkeypatch.setattr("advplay.app.freeze_startup_objects", lambda: None)
+    _, window = open_window(SMALL)
+    try:
+        assert window.client.frame_rate == DEFAULT_FRAME_RATE
+        assert not window.data_view.layer_visible("gradients")
+        assert os.environ["ADVPLAY_DATA_DIR"] != str(private_data_folder)
+    finally:
+        window.close()
