@@ -12,9 +12,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (QButtonGroup, QDockWidget, QGroupBox, QLabel, QPushButton,
-                               QRadioButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
+                               QRadioButton, QStackedWidget, QVBoxLayout, QWidget)
 
-from advplay.app.controls import ControlPanel
+from advplay.app.controls import ControlPanel, settings_scroll_area
 from advplay.app.labels import fix_label_size
 
 from advplay.core.config import Config, load_config
@@ -171,14 +171,12 @@ class CompareSettings(QObject):
         """Show the choice, and the right run's settings (filled from ``config``), selected."""
         self.controls = ControlPanel()
         self.controls.setObjectName("compareControls")
+        page = settings_scroll_area(self.controls)  # before set_config hides rows
         self.controls.set_config(config)
         self.controls.target_combo.setEnabled(False)
         self.controls.target_combo.setToolTip("Both runs train on the same target: change it "
                                               "in the left run's settings")
         self.controls.changed.connect(self.changed)
-        page = QScrollArea()
-        page.setWidget(self.controls)
-        page.setWidgetResizable(True)
         self.pages.addWidget(page)
         self.panel.show()
         self.panel.set_side("right")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QSpinBox, QVBoxLayout, QWidget)
+                               QGroupBox, QScrollArea, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from advplay.core.config import Config, ModelConfig, TrainConfig, allowed_choices, field_help
 from advplay.core.device import available_devices
@@ -178,3 +178,21 @@ class ControlPanel(QWidget):
             form = self._forms[keys[0]]
             shown = any(form.isRowVisible(self.editors[key]) for key in keys)
             form.parentWidget().setVisible(shown)
+
+
+def settings_scroll_area(panel: ControlPanel) -> QScrollArea:
+    """``panel`` in a scroll area that scrolls up and down only, at least as wide as the panel's
+    widest rows and the vertical scroll bar beside them.
+
+    A plain scroll area took the scroll bar's width from the panel: the group boxes lost their
+    right edge under the bar and a horizontal scroll bar appeared. Built before any row is
+    hidden (``set_config`` hides what a method does not read), the panel's width hint covers
+    the rows of every method.
+    """
+    area = QScrollArea()
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    bar = area.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, area)
+    area.setMinimumWidth(panel.minimumSizeHint().width() + bar + 2 * area.frameWidth())
+    return area

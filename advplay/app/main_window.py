@@ -6,12 +6,12 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from advplay.app.client import WorkerClient
 from advplay.app.compare import CompareMode
-from advplay.app.controls import ControlPanel
+from advplay.app.controls import ControlPanel, settings_scroll_area
 from advplay.app.data_view import DataView
 from advplay.app.draw_mode import DrawMode, with_reference_drawing
 from advplay.app.experiment_files import ExperimentFiles
@@ -125,12 +125,9 @@ class MainWindow(QMainWindow):
         self.transport.speed_changed.connect(lambda speed: self.client.set_speed(speed))
         self.controls = ControlPanel()
         self.controls.changed.connect(self._on_setting_changed)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
         dock = QDockWidget("Settings", self)
         dock.setObjectName("settingsDock")
-        dock.setWidget(scroll)
+        dock.setWidget(settings_scroll_area(self.controls))
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 

@@ -2,7 +2,7 @@
 
 from PySide6.QtWidgets import QComboBox, QGroupBox
 
-from advplay.app.controls import METHOD_OPTIONS, ControlPanel
+from advplay.app.controls import METHOD_OPTIONS, ControlPanel, settings_scroll_area
 from advplay.core.config import Config
 
 
@@ -60,3 +60,19 @@ def test_architecture_and_schedules_show_for_the_gan_family_only(qtbot):
     assert not any(shown("ratio").values())
     assert shown("ali")["model.discriminator"] and not shown("ali")["train.ema"]
     assert panel.findChild(QComboBox, "lrScheduleCombo").count() == 3
+
+
+def test_the_settings_scroll_up_and_down_only_and_every_method_fits(qtbot):
+    panel = ControlPanel()
+    area = settings_scroll_area(panel)
+    qtbot.addWidget(area)
+    area.resize(area.minimumWidth(), 300)  # as narrow as the dock allows, short enough to scroll
+    area.show()
+    qtbot.waitExposed(area)
+    for model in ("gan", "cgan", "ali", "aae", "dirac", "ratio", "avb", "vae"):
+        panel.set_config(Config())
+        panel.show_options_for(model)
+        qtbot.wait(1)  # the area lays itself out again
+        assert area.verticalScrollBar().isVisible()
+        assert not area.horizontalScrollBar().isVisible()
+        assert panel.width() >= panel.minimumSizeHint().width(), model
