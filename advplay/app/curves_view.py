@@ -22,7 +22,10 @@ from advplay.app.data_view import FAKE_COLOR
 
 #: loss colours by player; the generator matches the generated samples in the data view
 PLAYER_COLORS = {"d": (110, 168, 255), "g": FAKE_COLOR}
-OTHER_COLORS = ((255, 196, 84), (236, 120, 255), (255, 120, 120), (120, 230, 220))
+OTHER_COLORS = ((255, 196, 84), (236, 120, 255), (255, 120, 120), (120, 230, 220),
+                (150, 200, 255), (57, 255, 120), (235, 235, 235), (255, 150, 60))
+#: two curves of one plot whose colours are closer than this (RGB distance) get another
+DISTINCT_COLOR_DISTANCE = 80
 #: metrics in [0, 1] about the modes of a mixture: name -> (label, colour)
 COVERAGE_METRICS = {"modes_captured": ("modes", (255, 196, 84)),
                     "high_quality": ("high quality", (150, 200, 255)),
@@ -36,7 +39,13 @@ DIVERGENCE_METRICS = {"kl_grid": ("KL grid", (255, 120, 160)),
 #: signed values (linear axis); unknown metrics join this plot: name -> (label, colour)
 VALUE_METRICS = {"elbo": ("ELBO", (57, 255, 120)), "elbo_vae": ("ELBO of the VAE", (255, 196, 84)),
                  "kl_estimate": ("KL estimate", (255, 120, 160)),
-                 "kl_true": ("true KL", (235, 235, 235))}
+                 "kl_true": ("true KL", (235, 235, 235)),
+                 "kl_error": ("KL error", (255, 196, 84)),
+                 "kl": ("KL(q(z|x) ‖ p(z))", (120, 230, 220)),
+                 "reconstruction_log_likelihood": ("log p(x|z)", (150, 200, 255)),
+                 "decoder_std": ("decoder σ", (236, 120, 255)),
+                 "theta": ("θ", (255, 196, 84)), "psi": ("ψ", (236, 120, 255)),
+                 "distance": ("|(θ, ψ)|", (235, 235, 235)), "speed": ("speed |v|", (120, 230, 220))}
 #: metrics that describe the target or the measurement rather than the generator
 CONSTANT_METRICS = ("n_modes", "grid_size")
 #: curve labels per line of a plot title (the side pane is narrow)
@@ -182,6 +191,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for name, (role, label, color, values) in series.items():
             if name not in self.metric_curves:
                 self._add_curve(plots[role], self.metric_curves, name, color, 2)
+            elif self.metric_curves[name].opts["pen"].color() != pg.mkColor(color):
+                self.metric_curves[name].setPen(pg.mkPen(color, width=2))  # another method's
             if role == "divergence":
                 values = np.where(values > 0, values, np.nan)  # log axis
             _set_finite(self.metric_curves[name], steps, values)
@@ -300,7 +311,28 @@ def _plottable_metrics(snapshot) -> dict:
             label, color = VALUE_METRICS.get(
                 name, (name.replace("_", " "), OTHER_COLORS[index % len(OTHER_COLORS)]))
             result[name] = ("value", label, color, values)
+    return _distinct_colors(result)
+
+
+def _distinct_colors(metrics: dict) -> dict:
+    """``metrics`` with each plot's colours told apart: a curve whose colour is close to one
+    drawn before it in the same plot takes the first of ``OTHER_COLORS`` far from all of them
+    (AVB's "ELBO of the VAE" and "log p(x|z)" were both orange, the ratio's "KL error" the
+    pink of "KL estimate")."""
+    taken: dict[str, list] = {}
+    result = {}
+    for name, (role, label, color, values) in metrics.items():
+        used = taken.setdefault(role, [])
+        if any(_color_distance(color, other) < DISTINCT_COLOR_DISTANCE for other in used):
+            color = next((c for c in OTHER_COLORS if all(
+                _color_distance(c, other) >= DISTINCT_COLOR_DISTANCE for other in used)), color)
+        used.append(color)
+        result[name] = (role, label, color, values)
     return result
+
+
+def _color_distance(a, b) -> float:
+    return float(np.linalg.norm(np.subtract(a[:3], b[:3], dtype=np.float64)))
 
 
 def _metric_history_key(snapshot) -> tuple:
