@@ -40,9 +40,24 @@ LABELS = {"lr_d": "D learning rate", "lr_g": "G learning rate", "d_steps": "D st
           "ema": "G moving average", "lr_schedule": "LR schedule", "steps": "Schedule steps",
           "lr_decay_start": "Decay from (fraction)", "lr_final": "Final LR factor"}
 GAN_FAMILY = ("gan", "cgan")
-#: settings only some methods read, shown only for those; a group with none shown hides
+
+
+def _all_but(*models: str) -> tuple[str, ...]:
+    return tuple(name for name in MODELS if name not in models)
+
+
+#: settings only some methods read, shown only for those; a group with none shown hides.
+#: Dirac-GAN has no networks, batches or optimiser (plain gradient steps on two numbers), the
+#: ratio estimator no generator, the VAE no adversary, AVB's adversary T no penalty.
 USED_BY = {
     "model.loss": ("gan", "cgan", "ali", "aae", "dirac"),
+    **dict.fromkeys(("model.width", "model.depth", "model.activation", "train.optimizer",
+                     "train.beta1", "train.beta2", "train.batch_size"), _all_but("dirac")),
+    **dict.fromkeys(("model.latent_dim", "model.latent_prior"), _all_but("dirac", "ratio")),
+    **dict.fromkeys(("train.lr_g", "train.g_steps"), _all_but("ratio")),
+    **dict.fromkeys(("train.lr_d", "train.d_steps"), _all_but("vae")),
+    **dict.fromkeys(("model.r1", "model.gp_weight"), ("gan", "cgan", "ali", "aae", "dirac")),
+    "model.r2": ("gan", "cgan", "ali", "aae"),
     "model.latent_codes": GAN_FAMILY,
     **dict.fromkeys(GROUPS["Architecture"], ("gan", "cgan", "ali")),
     "model.pack": GAN_FAMILY,

@@ -17,7 +17,7 @@ from advplay.app.line_item import LineItem
 from advplay.app.plot_style import cache_axes, cache_legend, cache_static_layer, refresh_legend
 from advplay.app.point_cloud import PointCloudItem
 from advplay.app.smooth_image import SmoothImageItem
-from advplay.app.surface_names import surface_names
+from advplay.app.surface_names import ARROWS, MANIFOLD, SAMPLES, surface_names
 from PySide6 import QtCore
 
 from advplay.core.views import ARROW_SAMPLES, grid_axes
@@ -129,12 +129,12 @@ class DataView(pg.GraphicsLayoutWidget):
         self.contour_lines = _segments_item(CONTOUR_COLOR, 1)
         self.boundary_line = _segments_item(BOUNDARY_COLOR, 2, name="D = 0.5")
         self.manifold_lines = LineItem(pg.mkPen(MANIFOLD_COLOR, width=1), connect="all",
-                                       name="G(latent grid)")
+                                       name=MANIFOLD)
         self.real_scatter = PointCloudItem(POINT_SIZE, REAL_CLASS_COLORS, name="real")
         cache_static_layer(self.real_scatter)  # the real samples change with the target only
-        self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name="\u2212\u2207 G loss")
+        self.gradient_lines = _segments_item(GRADIENT_COLOR, 1, name=ARROWS)
         self.fake_scatter = PointCloudItem(POINT_SIZE + 1, FAKE_CLASS_COLORS, rim=(0, 0, 0, 180),
-                                           name="generated")
+                                           name=SAMPLES)
         self._layers = {"surface": (self.surface_image,), "density": (self.density_image,),
                         "contours": (self.contour_lines, self.boundary_line),
                         "manifold": (self.manifold_lines,), "real": (self.real_scatter,),
@@ -143,8 +143,6 @@ class DataView(pg.GraphicsLayoutWidget):
             for item in self._layers[name]:
                 item.setZValue(depth)
                 self.plot.addItem(item)
-                if not isinstance(item, pg.ImageItem) and item.name() is not None:
-                    self.legend.addItem(item, item.name())
                 # also fires when a legend entry is clicked: redraw what was skipped while hidden
                 item.visibleChanged.connect(lambda layer=name: self._on_layer_visibility(layer))
         colormap = _surface_colormap()
@@ -154,7 +152,8 @@ class DataView(pg.GraphicsLayoutWidget):
         # Not linked to the image: the view colours the surface itself (see surface_rgba).
         self.color_bar.setImageItem([], insert_in=self.plot)
         cache_axes(self.color_bar)  # the whole view repaints each frame: bar and legend blit
-        cache_legend(self.legend)
+        self._legend_names = None  # the method-dependent labels the legend holds
+        self._fill_legend(surface_names(""))
         self._surface_lut = rgba_lut(colormap)
 
     # ------------------------------------------------------------------ public API
@@ -162,6 +161,7 @@ class DataView(pg.GraphicsLayoutWidget):
     def show_snapshot(self, snapshot) -> None:
         """Draw ``snapshot`` (a :class:`~advplay.core.snapshot.Snapshot`); visible layers only."""
         self._snapshot = snapshot
+        self._fill_legend(surface_names(snapshot.model))
         self._update_range(snapshot.bounds)
         for name in LAYERS:
             self._update_layer(name)
@@ -208,6 +208,25 @@ class DataView(pg.GraphicsLayoutWidget):
         self._update_density()
 
     # ------------------------------------------------------------------ refreshers
+
+    def _fill_legend(self, names) -> None:
+        """One legend entry per line or point layer the method draws, as the method calls it
+        (the ratio estimator's points are samples of q; it has no arrows or latent grid)."""
+        labels = {self.fake_scatter: names.samples, self.gradient_lines: names.arrows,
+                  self.manifold_lines: names.manifold}
+        if tuple(labels.values()) == self._legend_names:
+            return
+        self._legend_names = tuple(labels.values())
+        self.legend.clear()
+        for name in LAYERS:
+            for item in self._layers[name]:
+                if isinstance(item, pg.ImageItem):
+                    continue
+                label = labels.get(item, item.name())
+                if label is not None:
+                    self.legend.addItem(item, label)
+        cache_legend(self.legend)
+        self._update_contours()  # the boundary's entry names the method's quantity
 
     def _on_layer_visibility(self, name: str) -> None:
         refresh_legend(self.legend)  # a hidden layer's sample is drawn faded

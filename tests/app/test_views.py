@@ -511,3 +511,27 @@ def test_plot_titles_wrap_after_three_curves(curves_view):
     long_titles = [text for text in titles.values() if text.count("\u2501") > 3]
     assert long_titles and all(text.count("<br>") == (text.count("\u2501") - 1) // 3
                                for text in long_titles)
+
+
+def _legend_texts(view) -> list[str]:
+    return [label.text for _, label in view.legend.items]
+
+
+def test_the_legend_names_only_the_layers_the_method_draws(data_view, snapshot):
+    data_view.show_snapshot(snapshot)
+    assert _legend_texts(data_view) == ["D = 0.5", "G(latent grid)", "real",
+                                        "\u2212\u2207 G loss", "generated"]
+    ratio = Session(Config().replace({"model.name": "ratio", "model.width": 16,
+                                      "model.depth": 1}))
+    data_view.show_snapshot(ratio.snapshot())  # no generator: q's samples, no arrows or grid
+    assert _legend_texts(data_view) == ["log r = 0", "real", "samples of q"]
+    vae = Session(Config().replace({"model.name": "vae", "model.width": 16, "model.depth": 1}))
+    data_view.show_snapshot(vae.snapshot())  # no data-space adversary pushes its samples
+    assert "\u2212\u2207 G loss" not in _legend_texts(data_view)
+    assert "G(latent grid)" in _legend_texts(data_view)
+    data_view.show_snapshot(snapshot)
+    assert _legend_texts(data_view)[1:] == ["G(latent grid)", "real", "\u2212\u2207 G loss",
+                                            "generated"]
+    data_view.set_layer_visible("gradients", True)  # the entries still toggle their layers
+    sample = next(s for s, label in data_view.legend.items if label.text == "generated")
+    assert sample.item is data_view.fake_scatter
