@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         if model != self._explained:
             self._explained = model
             self.explanation.setText(explanation_html(model))
-            self.menus.class_menu.setEnabled(False)
+            self.menus.follow_method(model)
 
     def show_error(self, message: str) -> None:
         """The red banner (and the status bar): what went wrong and how to recover."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu
 
 from advplay.app.actions import make_action
 from advplay.app.benchmarks_panel import BenchmarksPanel
+from advplay.app.surface_names import surface_names
 from advplay.app.view_preferences import ViewPreferences
 from advplay.worker.process import DEFAULT_FRAME_RATE
 
@@ -71,9 +72,10 @@ class WindowMenus(QObject):
         window = self.window
         self.logit_action = self._toggle(view, "Show discriminator &logit", "L", "logit", False,
                                          window._on_surface_toggled)
-        for name, label, key, on in LAYER_TOGGLES:
-            self._toggle(view, label, key, f"layer_{name}", on,
-                         lambda visible, n=name: window.data_view.set_layer_visible(n, visible))
+        self.layer_actions = {
+            name: self._toggle(view, label, key, f"layer_{name}", on,
+                               lambda visible, n=name: window.data_view.set_layer_visible(n, visible))
+            for name, label, key, on in LAYER_TOGGLES}
         self.class_menu = view.addMenu("Show &class")
         self.class_menu.setToolTip("Conditional models: show the samples of one class only")
         self.class_menu.setEnabled(False)
@@ -142,6 +144,14 @@ class WindowMenus(QObject):
         menu.addAction(action)
         self.window.addAction(action)
         return action
+
+    def follow_method(self, model: str) -> None:
+        """A new method is shown: grey out the layers it does not draw (the ratio estimator's
+        arrows and latent grid, say), and the class menu until its classes are known."""
+        names = surface_names(model)
+        self.layer_actions["gradients"].setEnabled(names.arrows is not None)
+        self.layer_actions["manifold"].setEnabled(names.manifold is not None)
+        self.class_menu.setEnabled(False)
 
     def fill_class_menu(self, classes: int) -> None:
         """One checkable entry per class and "All classes" (conditional models)."""
