@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from pyqtgraph import QtCore
 
 from advplay.app.data_view import SURFACE_BRIGHTNESS, SURFACE_COLORMAP
+from advplay.app.panel_grid import PanelGrid
 from advplay.app.plot_style import cache_axes
 from advplay.core.views import OPTIMAL_KEY
 
@@ -23,7 +24,10 @@ SKIPPED_TITLE = "D*(x): not in this frame"
 
 
 class OptimalView(pg.GraphicsLayoutWidget):
-    """Two linked panels: the learned D(x) and the optimal D*(x), both on [0, 1]."""
+    """Two linked panels, the learned D(x) and the optimal D*(x), both on [0, 1]: side by
+    side in a wide pane, one above the other in a tall one."""
+
+    grid: PanelGrid | None = None
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -33,9 +37,8 @@ class OptimalView(pg.GraphicsLayoutWidget):
         colormap = pg.colormap.get(SURFACE_COLORMAP)
         colors = colormap.getLookupTable(nPts=256, alpha=False) * SURFACE_BRIGHTNESS
         self.images, self.plots = {}, {}
-        for column, (key, title) in enumerate((("learned", "learned D(x)"),
-                                              ("optimal", OPTIMAL_TITLE))):
-            plot = self.addPlot(row=0, col=column, title=title)
+        for key, title in (("learned", "learned D(x)"), ("optimal", OPTIMAL_TITLE)):
+            plot = pg.PlotItem(title=title)
             plot.setAspectLocked(True)
             plot.hideButtons()
             cache_axes(plot)
@@ -46,7 +49,15 @@ class OptimalView(pg.GraphicsLayoutWidget):
             self.images[key], self.plots[key] = image, plot
         self.plots["optimal"].setXLink(self.plots["learned"])
         self.plots["optimal"].setYLink(self.plots["learned"])
+        self.grid = PanelGrid(self.ci, list(self.plots.values()))
         self._bounds = None
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        moved = self.grid is not None and self.grid.arrange(event.size().width(),
+                                                             event.size().height())
+        super().resizeEvent(event)
+        if moved:  # once the layout has placed the panels anew
+            QtCore.QTimer.singleShot(0, self, self._fit)
 
     def show_snapshot(self, snapshot) -> None:
         """Draw both surfaces; a snapshot without D* (unknown density, or made while this view
@@ -73,5 +84,10 @@ class OptimalView(pg.GraphicsLayoutWidget):
                 image.setRect(rect)
         if bounds != self._bounds:
             self._bounds = bounds
-            self.plots["learned"].setRange(xRange=(x_min, x_max), yRange=(y_min, y_max),
-                                           padding=0)
+            self._fit()
+
+    def _fit(self) -> None:
+        """Show the bounds (the other panels follow: their axes are linked)."""
+        if self._bounds is not None:
+            x_min, x_max, y_min, y_max = self._bounds
+            self.plots["learned"].setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)

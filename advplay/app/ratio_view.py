@@ -20,6 +20,7 @@ from PySide6 import QtCore
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from advplay.app.layer_geometry import surface_style
+from advplay.app.panel_grid import PanelGrid
 from advplay.app.plot_style import cache_axes
 
 #: (extras key, panel title, tooltip), left to right
@@ -63,6 +64,8 @@ class RatioView(QWidget):
     summary : QLabel with the KL estimate against the truth
     """
 
+    grid: PanelGrid | None = None
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ratioView")
@@ -88,7 +91,7 @@ class RatioView(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.images: dict[str, pg.ImageItem] = {}
         for column, (key, title, tip) in enumerate(PANELS):
-            plot = self.graphics.addPlot(row=0, col=column, title=title)
+            plot = pg.PlotItem(title=title)
             plot.setAspectLocked(True)
             plot.hideButtons()
             plot.setToolTip(tip)
@@ -103,7 +106,14 @@ class RatioView(QWidget):
                                          label="log r (nats)", interactive=False,
                                          colorMapMenu=False, width=14)
         self.color_bar.setImageItem(list(self.images.values()))
-        self.graphics.addItem(self.color_bar, row=0, col=len(PANELS))
+        self.grid = PanelGrid(self.graphics.ci, list(self.plots.values()), side=self.color_bar)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        moved = self.grid is not None and self.grid.arrange(event.size().width(),
+                                                             event.size().height())
+        super().resizeEvent(event)
+        if moved:  # once the layout has placed the panels anew
+            QtCore.QTimer.singleShot(0, self, self._fit)
 
     # ------------------------------------------------------------------ public API
 
@@ -152,8 +162,13 @@ class RatioView(QWidget):
                 image.setRect(rect)  # after setImage: pyqtgraph forgets a rect set before
         if bounds != self._bounds:
             self._bounds = bounds
-            self.plots[PANELS[0][0]].setRange(xRange=(x_min, x_max), yRange=(y_min, y_max),
-                                              padding=0)
+            self._fit()
+
+    def _fit(self) -> None:
+        """Show the bounds (the other panels follow: their axes are linked)."""
+        if self._bounds is not None:
+            x_min, x_max, y_min, y_max = self._bounds
+            self.plots[PANELS[0][0]].setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
 
     def _update_summary(self, metrics) -> None:
         parts = []
