@@ -222,3 +222,15 @@ def test_frames_skip_d_star_on_request_and_say_so_where_it_could_be_computed():
     assert moons.snapshot().skipped_extras == ()  # nothing to skip without a known density
     with pytest.raises(ConfigError, match="only optimal_discriminator"):
         moons.skip_extras(["latent_real"])
+
+
+def test_where_neither_player_has_mass_the_verdict_is_one_half():
+    target = make_target("ring8")
+    xs, ys = grid_axes(target.bounds, 64)
+    samples, labels = target.sample(1000, np.random.default_rng(0))
+    optimal = optimal_discriminator(target, 0.8 * samples[labels < 4], xs, ys)
+    # the window's corners: p * K_h ~ 1e-14 and q_hat ~ 1e-71 there, a ratio of far tails
+    corners = optimal[[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert np.abs(corners - 0.5).max() < 0.01
+    column, row = np.argmin(np.abs(xs + 1.0)), np.argmin(np.abs(ys))
+    assert optimal[row, column] > 0.9  # mode 4 at (-1, 0), which the generator left

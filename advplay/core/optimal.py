@@ -26,7 +26,11 @@ sample count grows h -> 0 and D*_h -> D*.
   (piecewise constant: each cell's Gaussian mass is a difference of normal CDFs, again one
   product per axis). Other targets with a density are tabulated on a fine grid over their
   window, widened by :data:`FINE_MARGIN` on every side, and treated as piecewise constant.
-* Where neither density is representable (both underflow to 0), D* is 1/2: no evidence.
+* **No evidence, no verdict.** Far from the target and the samples both densities are
+  tails (10^-14 against 10^-71 in a corner of ring8's window), and their ratio drew
+  confident wedges of 0 and 1 where neither player has any mass. Both are mixed with the
+  same faint uniform density over the grid (weight :data:`BACKGROUND_WEIGHT`): D* of those
+  mixtures is 1/2 where both are negligible and as before wherever either has mass.
 
 NumPy (and torch's normal CDF) only: no Qt.
 """
@@ -48,6 +52,8 @@ FINE_CELLS = 384
 FINE_MARGIN = 0.25
 
 _FINE_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: weight of the uniform density over the grid mixed into both p * K_h and q_hat
+BACKGROUND_WEIGHT = 1e-3
 
 
 def scott_bandwidth(samples: np.ndarray, floor=0.0) -> np.ndarray:
@@ -190,7 +196,8 @@ def smoothed_density(target: Target, xs, ys, bandwidth, label: int | None = None
 
 
 def optimal_discriminator(target: Target, samples, xs, ys, label: int | None = None):
-    """D*_h = (p * K_h) / ((p * K_h) + q_hat) on the grid ``ys`` x ``xs`` (see the module).
+    """D*_h = (p * K_h) / ((p * K_h) + q_hat) on the grid ``ys`` x ``xs``, both mixed with a
+    faint uniform density (see the module).
 
     Parameters
     ----------
@@ -213,10 +220,10 @@ def optimal_discriminator(target: Target, samples, xs, ys, label: int | None = N
     if real is None:
         return None
     fake = kde_on_grid(samples, xs, ys, bandwidth)
-    total = real + fake
-    result = np.full(total.shape, 0.5)
-    np.divide(real, total, out=result, where=total > 0)
-    return result
+    uniform = 1.0 / (len(xs) * cell[0] * len(ys) * cell[1])
+    real = (1 - BACKGROUND_WEIGHT) * real + BACKGROUND_WEIGHT * uniform
+    fake = (1 - BACKGROUND_WEIGHT) * fake + BACKGROUND_WEIGHT * uniform
+    return real / (real + fake)
 
 
 def _product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
