@@ -26,6 +26,9 @@ from advplay.core.imports import image_density, points_density, read_points
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg)"
 POINTS_FILTER = "Points (*.csv *.npy)"
 DRAWING_FILTER = "advplay drawings (*.npz)"
+#: what the banner says when training is asked of an empty drawing
+EMPTY_DRAWING = ("The drawing is empty: paint some density (or import an image or points) "
+                 "before training.")
 
 
 def with_reference_drawing(window, config, key: str, value):
@@ -124,12 +127,22 @@ class DrawMode(QObject):
         """(density, bounds) of the drawing, the form in which it crosses to the worker."""
         return self.drawing.density.copy(), self.drawing.bounds
 
+    def nothing_to_train_on(self) -> bool:
+        """The drawn target is chosen and empty (the banner then says so): Play and Step
+        refuse. "drawn" chosen in the combo with nothing painted yet leaves the last target in
+        the config, and training on with it drew a ring on an empty canvas."""
+        window = self.window
+        chosen = (window.config.target.name, window.controls.target_combo.currentText())
+        if "drawn" not in chosen or not self.drawing.is_empty():
+            return False
+        window.show_error(EMPTY_DRAWING)
+        return True
+
     def _on_drawing_changed(self) -> None:
         window = self.window
         if self.drawing.is_empty():
             if window.config.target.name == "drawn":
-                window.show_error("The drawing is empty: paint some density (or import an "
-                                  "image or points) before training.")
+                window.show_error(EMPTY_DRAWING)
             return
         if window.config.target.name != "drawn":
             data = window.config.to_dict()

@@ -157,10 +157,8 @@ class MainWindow(QMainWindow):
     # ----------------------------------------------------------------- handlers
 
     def _on_play_toggled(self, play: bool) -> None:
-        if play and self.config.target.name == "drawn" and self.draw_mode.drawing.is_empty():
+        if play and self.draw_mode.nothing_to_train_on():
             self.transport.set_playing(False)
-            self.show_error("The drawing is empty: paint some density (or import an image or "
-                            "points) before training.")
             return
         if play:
             self.banner.clear()
@@ -169,6 +167,8 @@ class MainWindow(QMainWindow):
             self.client.pause()
 
     def _on_step(self, count: int, players) -> None:
+        if self.draw_mode.nothing_to_train_on():
+            return
         self.banner.clear()
         self.client.step(count, players)
 

@@ -55,6 +55,19 @@ def test_painting_makes_the_drawing_the_target_and_the_worker_follows(qtbot, win
     assert not window.playing
 
 
+def test_choosing_drawn_with_nothing_painted_does_not_train_the_last_target(qtbot, window):
+    window.findChild(type(window.controls.target_combo), "targetCombo").setCurrentText("drawn")
+    assert window.stack.currentWidget() is window.draw_mode.page  # the canvas opens
+    window.transport.play_action.setChecked(True)
+    assert window.banner.isVisible() and "drawing is empty" in window.banner.label.text()
+    assert not window.playing and not window.transport.play_action.isChecked()
+    window.banner.clear()
+    window.transport.step_action.trigger()  # nor does a single step
+    assert window.banner.isVisible()
+    qtbot.wait(300)
+    assert window.snapshot.step == 0
+
+
 def test_image_import_save_and_open(qtbot, window, tmp_path):
     pixels = np.zeros((20, 20), dtype=np.uint8)
     pixels[2:6, 10:18] = 255  # a bright bar near the top right
