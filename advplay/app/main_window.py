@@ -383,9 +383,6 @@ class MainWindow(QMainWindow):
         self.target_log_density = (log_density.reshape(grid_x.shape), target.bounds)
         self.data_view.set_target_density(*self.target_log_density)
 
-    def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, "Keyboard shortcuts", self.transport.shortcut_help())
-
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if not self.files.confirm_close():
             event.ignore()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu
 
 from advplay.app.actions import make_action
 from advplay.app.benchmarks_panel import BenchmarksPanel
+from advplay.app.shortcuts import ShortcutsDialog
 from advplay.app.surface_names import surface_names
 from advplay.app.view_preferences import ViewPreferences
 from advplay.worker.process import DEFAULT_FRAME_RATE
@@ -53,8 +54,9 @@ class WindowMenus(QObject):
                                           "reverse KL beside the PacGAN and VEEGAN tables")
         self._view_menu(bar.addMenu("&View"))
         help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", QKeySequence.StandardKey.HelpContents,
-                     window._show_shortcuts)
+        self.shortcuts_action = self._action(help_menu, "&Keyboard shortcuts",
+                                             QKeySequence.StandardKey.HelpContents,
+                                             lambda: ShortcutsDialog(window).exec())
 
     def _file_menu(self, menu: QMenu) -> None:
         window = self.window

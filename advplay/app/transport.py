@@ -91,10 +91,6 @@ class TransportBar(QToolBar):
         return [self.play_action, self.step_action, self.step_d_action, self.step_g_action,
                 self.reset_action]
 
-    def shortcut_help(self) -> str:
-        lines = [f"{a.shortcut().toString()}\t{a.toolTip()}" for a in self.actions_for_menu()]
-        return "\n".join(lines)
-
 
 class ErrorBanner(QFrame):
     """A dismissable red strip above the plot: what went wrong and how to recover."""
