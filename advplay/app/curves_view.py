@@ -45,7 +45,8 @@ VALUE_METRICS = {"elbo": ("ELBO", (57, 255, 120)), "elbo_vae": ("ELBO of the VAE
                  "reconstruction_log_likelihood": ("log p(x|z)", (150, 200, 255)),
                  "decoder_std": ("decoder σ", (236, 120, 255)),
                  "theta": ("θ", (255, 196, 84)), "psi": ("ψ", (236, 120, 255)),
-                 "distance": ("|(θ, ψ)|", (235, 235, 235)), "speed": ("speed |v|", (120, 230, 220))}
+                 "distance": ("|(θ, ψ)|", (235, 235, 235)),
+                 "speed": ("speed |v|", (120, 230, 220))}
 #: metrics that describe the target or the measurement rather than the generator
 CONSTANT_METRICS = ("n_modes", "grid_size")
 #: curve labels per line of a plot title (the side pane is narrow)

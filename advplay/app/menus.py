@@ -76,7 +76,7 @@ class WindowMenus(QObject):
                                          window._on_surface_toggled)
         self.layer_actions = {
             name: self._toggle(view, label, key, f"layer_{name}", on,
-                               lambda visible, n=name: window.data_view.set_layer_visible(n, visible))
+                               lambda shown, n=name: window.data_view.set_layer_visible(n, shown))
             for name, label, key, on in LAYER_TOGGLES}
         self.class_menu = view.addMenu("Show &class")
         self.class_menu.setToolTip("Conditional models: show the samples of one class only")

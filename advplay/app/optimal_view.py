@@ -49,15 +49,12 @@ class OptimalView(pg.GraphicsLayoutWidget):
             self.images[key], self.plots[key] = image, plot
         self.plots["optimal"].setXLink(self.plots["learned"])
         self.plots["optimal"].setYLink(self.plots["learned"])
-        self.grid = PanelGrid(self.ci, list(self.plots.values()))
-        self._bounds = None
+        self.grid = PanelGrid(self, self.ci, list(self.plots.values()))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        moved = self.grid is not None and self.grid.arrange(event.size().width(),
-                                                             event.size().height())
+        if self.grid is not None:  # None while the base class is being built
+            self.grid.arrange(event.size().width(), event.size().height())
         super().resizeEvent(event)
-        if moved:  # once the layout has placed the panels anew
-            QtCore.QTimer.singleShot(0, self, self._fit)
 
     def show_snapshot(self, snapshot) -> None:
         """Draw both surfaces; a snapshot without D* (unknown density, or made while this view
@@ -82,12 +79,4 @@ class OptimalView(pg.GraphicsLayoutWidget):
         for image in self.images.values():
             if image.image is not None:
                 image.setRect(rect)
-        if bounds != self._bounds:
-            self._bounds = bounds
-            self._fit()
-
-    def _fit(self) -> None:
-        """Show the bounds (the other panels follow: their axes are linked)."""
-        if self._bounds is not None:
-            x_min, x_max, y_min, y_max = self._bounds
-            self.plots["learned"].setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+        self.grid.show_bounds(bounds)

@@ -84,7 +84,6 @@ class RatioView(QWidget):
             layout.addWidget(widget)
         self._build_panels()
         self._levels: tuple[float, float] | None = None
-        self._bounds = None
         self._summary_text = ""
 
     def _build_panels(self) -> None:
@@ -106,14 +105,12 @@ class RatioView(QWidget):
                                          label="log r (nats)", interactive=False,
                                          colorMapMenu=False, width=14)
         self.color_bar.setImageItem(list(self.images.values()))
-        self.grid = PanelGrid(self.graphics.ci, list(self.plots.values()), side=self.color_bar)
+        self.grid = PanelGrid(self, self.graphics.ci, list(self.plots.values()), side=self.color_bar)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        moved = self.grid is not None and self.grid.arrange(event.size().width(),
-                                                             event.size().height())
+        if self.grid is not None:  # None while the base class is being built
+            self.grid.arrange(event.size().width(), event.size().height())
         super().resizeEvent(event)
-        if moved:  # once the layout has placed the panels anew
-            QtCore.QTimer.singleShot(0, self, self._fit)
 
     # ------------------------------------------------------------------ public API
 
@@ -160,15 +157,7 @@ class RatioView(QWidget):
         for image in self.images.values():
             if image.image is not None:
                 image.setRect(rect)  # after setImage: pyqtgraph forgets a rect set before
-        if bounds != self._bounds:
-            self._bounds = bounds
-            self._fit()
-
-    def _fit(self) -> None:
-        """Show the bounds (the other panels follow: their axes are linked)."""
-        if self._bounds is not None:
-            x_min, x_max, y_min, y_max = self._bounds
-            self.plots[PANELS[0][0]].setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+        self.grid.show_bounds(bounds)
 
     def _update_summary(self, metrics) -> None:
         parts = []

@@ -40,7 +40,8 @@ def shown_range_fits(plot, bounds) -> bool:
     """The plot shows ``bounds`` and not much more (its aspect is locked)."""
     (x0, x1), (y0, y1) = plot.viewRange()
     x_min, x_max, y_min, y_max = bounds
-    contains = x0 <= x_min + 1e-6 and x1 >= x_max - 1e-6 and y0 <= y_min + 1e-6 and y1 >= y_max - 1e-6
+    contains = (x0 <= x_min + 1e-6 and x1 >= x_max - 1e-6
+                and y0 <= y_min + 1e-6 and y1 >= y_max - 1e-6)
     tight = min((x1 - x0) / (x_max - x_min), (y1 - y0) / (y_max - y_min)) < 1.05
     return contains and tight
 
