@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from advplay.app.actions import make_action
 from advplay.app.benchmarks_panel import BenchmarksPanel
-from advplay.app.shortcuts import ShortcutsDialog
+from advplay.app.shortcuts import ShortcutsDialog, about_text
 from advplay.app.surface_names import surface_names
 from advplay.app.view_preferences import ViewPreferences
 from advplay.worker.process import DEFAULT_FRAME_RATE
@@ -57,6 +57,8 @@ class WindowMenus(QObject):
         self.shortcuts_action = self._action(help_menu, "&Keyboard shortcuts",
                                              QKeySequence.StandardKey.HelpContents,
                                              lambda: ShortcutsDialog(window).exec())
+        self._action(help_menu, "&About advplay", "",
+                     lambda: QMessageBox.about(window, "About advplay", about_text()))
 
     def _file_menu(self, menu: QMenu) -> None:
         window = self.window

@@ -1,7 +1,8 @@
-"""Help > Keyboard shortcuts: every shortcut of the window, menu by menu, in one table.
+"""The Help menu's windows: every keyboard shortcut in one table, and About advplay.
 
-Read from the actions themselves (the menu bar, then the window's own actions that no menu
-lists), so the table can never fall behind a shortcut added or changed elsewhere.
+The shortcuts are read from the actions themselves (the menu bar, then the window's own
+actions that no menu lists), so the table can never fall behind a shortcut added or changed
+elsewhere. About names the versions a bug report needs.
 """
 
 from __future__ import annotations
@@ -74,3 +75,24 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.resize(560, min(720, 90 + 24 * len(rows)))
+
+
+def about_text() -> str:
+    """What advplay is, and the versions it runs on (for a bug report)."""
+    import platform
+
+    import numpy
+    import pyqtgraph
+    import torch
+    from PySide6 import __version__ as pyside_version
+
+    import advplay
+    from advplay.core.device import available_devices
+
+    versions = (f"Python {platform.python_version()}, PyTorch {torch.__version__}, "
+                f"NumPy {numpy.__version__}, PySide6 {pyside_version}, "
+                f"pyqtgraph {pyqtgraph.__version__}")
+    return (f"<b>advplay {advplay.__version__}</b><br>A playground for adversarial learning "
+            f"on 2D toy distributions: draw a target, train a GAN (or ALI, AVB, a density-ratio "
+            f"estimator) on it and watch it learn.<br><br>{versions}<br>"
+            f"Devices: {', '.join(available_devices())}")

@@ -41,3 +41,15 @@ def test_the_dialog_shows_them_as_a_table(qtbot, window):
     assert dialog.table.rowCount() == len(rows) > 20
     assert [dialog.table.item(0, column).text() for column in range(3)] == list(rows[0][:3])
     assert "&" not in "".join(dialog.table.item(row, 2).text() for row in range(len(rows)))
+
+
+def test_about_names_the_versions_a_bug_report_needs(window):
+    import torch
+
+    import advplay
+    from advplay.app.shortcuts import about_text
+
+    text = about_text()
+    assert advplay.__version__ in text and torch.__version__ in text and "cpu" in text
+    help_menu = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"][0]
+    assert "&About advplay" in [action.text() for action in help_menu.actions()]
