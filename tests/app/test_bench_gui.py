@@ -7,6 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import json  # noqa: E402
 import queue  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from advplay.bench import gui  # noqa: E402
@@ -24,6 +25,8 @@ def test_a_short_run_measures_both_sides_and_the_ui_timer(qapp, monkeypatch):
     assert summary["headless_steps_per_s"] > 0 and summary["gui_steps_per_s"] > 0
     assert summary["throughput_ratio_min"] <= summary["throughput_ratio"] \
         <= summary["throughput_ratio_max"]
+    low, high = summary["throughput_ratio_ci95"]
+    assert summary["throughput_ratio_min"] <= low <= high <= summary["throughput_ratio_max"]
     assert summary["frames_per_s"] > 0
     assert 0 < summary["ui_p50_ms"] <= summary["ui_p95_ms"] <= summary["ui_p99_ms"]
     assert summary["ui_ticks"] > 2 * 1000 / 16 * 0.5  # two 1 s phases of a 16 ms timer
@@ -45,6 +48,16 @@ def test_the_steal_share_is_of_all_cpus_over_the_wall_time(monkeypatch):
     monkeypatch.setattr(gui.os, "cpu_count", lambda: 2)
     assert gui._steal_share(10.0, 10.5, 5.0) == pytest.approx(0.05)  # 0.5 s of 2 x 5 s
     assert gui._steal_share(None, 10.5, 5.0) is None
+
+
+def test_the_medians_interval_narrows_with_more_phases_and_repeats_itself():
+    rng = np.random.default_rng(5)
+    few, many = 0.95 + 0.1 * rng.standard_normal(12), 0.95 + 0.1 * rng.standard_normal(96)
+    low, high = gui.median_interval(few)
+    assert low < np.median(few) < high and (low, high) == gui.median_interval(few)
+    wide, narrow = high - low, np.subtract(*gui.median_interval(many)[::-1])
+    assert narrow < 0.7 * wide  # ~ 1 / sqrt(8) as wide, give or take the resampling
+    assert gui.median_interval([0.9] * 5) == pytest.approx((0.9, 0.9))
 
 
 def test_the_last_line_is_the_summary_as_json(monkeypatch, capsys):
