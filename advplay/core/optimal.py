@@ -27,10 +27,12 @@ sample count grows h -> 0 and D*_h -> D*.
   product per axis). Other targets with a density are tabulated on a fine grid over their
   window, widened by :data:`FINE_MARGIN` on every side, and treated as piecewise constant.
 * **No evidence, no verdict.** Far from the target and the samples both densities are
-  tails (10^-14 against 10^-71 in a corner of ring8's window), and their ratio drew
-  confident wedges of 0 and 1 where neither player has any mass. Both are mixed with the
-  same faint uniform density over the grid (weight :data:`BACKGROUND_WEIGHT`): D* of those
-  mixtures is 1/2 where both are negligible and as before wherever either has mass.
+  tails, and their ratio gave confident answers where neither player has any mass (1.0 in
+  a corner of ring8's window, from 10^-14 against 10^-71). Both are mixed with the same
+  faint uniform density over the grid (weight :data:`BACKGROUND_WEIGHT`): D* of those
+  mixtures is 1/2 where both are negligible and as before wherever either has mass. (The
+  broad sectors D* shows around a half-trained ring are not tails: with Scott's bandwidth,
+  ~0.2 there, both smoothed densities have mass well away from the ring.)
 
 NumPy (and torch's normal CDF) only: no Qt.
 """
