@@ -54,12 +54,13 @@ def test_panels_stack_in_a_tall_pane_and_line_up_in_a_wide_one(qtbot, snapshot, 
     view.show()
     qtbot.waitExposed(view)
     view.show_snapshot(snapshot)
-    qtbot.wait(20)
-    xs, ys = zip(*centres(view))
-    assert len(set(np.round(ys))) == 1 and len(set(np.round(xs))) == len(xs)  # a row
+
+    def lined_up(axis: int) -> bool:  # all panels at one height (0) or one column (1)
+        return len(set(np.round([centre[1 - axis] for centre in centres(view)]))) == 1
+
+    qtbot.waitUntil(lambda: lined_up(0))  # a row
+    assert len(set(np.round([x for x, _ in centres(view)]))) == len(view.plots)
     view.resize(400, 900)
-    qtbot.waitUntil(lambda: len(set(np.round(list(zip(*centres(view)))[0]))) == 1)  # a column
-    qtbot.wait(20)
-    for plot in view.plots.values():
-        if plot.isVisible():
-            assert shown_range_fits(plot, snapshot.bounds), plot.viewRange()
+    qtbot.waitUntil(lambda: lined_up(1))  # a column
+    shown = [plot for plot in view.plots.values() if plot.isVisible()]
+    qtbot.waitUntil(lambda: all(shown_range_fits(plot, snapshot.bounds) for plot in shown))
