@@ -226,7 +226,8 @@ class DataView(pg.GraphicsLayoutWidget):
                 if label is not None:
                     self.legend.addItem(item, label)
         cache_legend(self.legend)
-        self._update_contours()  # the boundary's entry names the method's quantity
+        if self._snapshot is not None:  # the boundary's entry names the method's quantity
+            self._name_boundary(self._surface_values()[1]["boundary"])
 
     def _on_layer_visibility(self, name: str) -> None:
         refresh_legend(self.legend)  # a hidden layer's sample is drawn faded
@@ -303,6 +304,10 @@ class DataView(pg.GraphicsLayoutWidget):
                       np.concatenate([np.empty((0, 2)), *segments[:len(style["contours"])]]))
         _set_segments(self.boundary_line,
                       np.empty((0, 2)) if boundary is None else segments[-1])
+        self._name_boundary(boundary)
+
+    def _name_boundary(self, boundary: float | None) -> None:
+        """The legend's boundary entry: the method's quantity at ``boundary`` (None: none)."""
         names = surface_names(self._snapshot.model)
         quantity = "logit" if self._surface == "logit" else names.quantity
         name = names.no_boundary if boundary is None else f"{quantity} = {boundary:g}"

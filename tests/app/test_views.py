@@ -525,6 +525,12 @@ def test_the_legend_names_only_the_layers_the_method_draws(data_view, snapshot):
                                       "model.depth": 1}))
     data_view.show_snapshot(ratio.snapshot())  # no generator: q's samples, no arrows or grid
     assert _legend_texts(data_view) == ["log r = 0", "real", "samples of q"]
+    data_view.set_layer_visible("contours", False)
+    data_view.show_snapshot(snapshot)  # the boundary is named even while it is hidden
+    assert _legend_texts(data_view)[0] == "D = 0.5"
+    data_view.show_snapshot(ratio.snapshot())
+    assert _legend_texts(data_view)[0] == "log r = 0"
+    data_view.set_layer_visible("contours", True)
     vae = Session(Config().replace({"model.name": "vae", "model.width": 16, "model.depth": 1}))
     data_view.show_snapshot(vae.snapshot())  # no data-space adversary pushes its samples
     assert "\u2212\u2207 G loss" not in _legend_texts(data_view)
