@@ -1,11 +1,14 @@
 """The settings panel shows each method's own options and nothing else."""
 
+import functools
+import json
+
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox, QGroupBox
 
 from advplay.app.controls import METHOD_OPTIONS, ControlPanel, settings_scroll_area
-from advplay.core.config import Config
+from advplay.core.config import Config, config_from_dict
 from advplay.core.errors import ConfigError
 from advplay.core.models import MODELS
 from advplay.core.session import Session
@@ -103,9 +106,19 @@ def trained(model: str, changes: dict):
     if "model.r1" in changes and model == "dirac":
         base["model.regularizer"] = "r1"
     try:
-        session = Session(Config().replace({**base, **changes}))
+        config = Config().replace({**base, **changes})
     except ConfigError:
         return "refused"  # the method checks the value: it reads it
+    return _trained(json.dumps(config.to_dict(), sort_keys=True))
+
+
+@functools.lru_cache(maxsize=None)
+def _trained(config_json: str):
+    """(A setting at its default gives the base config again: trained once.)"""
+    try:
+        session = Session(config_from_dict(json.loads(config_json)))
+    except ConfigError:
+        return "refused"
     session.step(3)
     snapshot = session.snapshot()
     return np.concatenate([snapshot.fake.ravel(), snapshot.discriminator_output.ravel()])
