@@ -17,7 +17,7 @@ from advplay.app.line_item import LineItem
 from advplay.app.plot_style import cache_axes, cache_legend, cache_static_layer, refresh_legend
 from advplay.app.point_cloud import PointCloudItem
 from advplay.app.smooth_image import SmoothImageItem
-from advplay.app.surface_names import ARROWS, MANIFOLD, SAMPLES, surface_names
+from advplay.app.surface_names import ARROWS, GAN, MANIFOLD, SAMPLES, surface_names
 from PySide6 import QtCore
 
 from advplay.core.views import ARROW_SAMPLES, grid_axes
@@ -153,7 +153,7 @@ class DataView(pg.GraphicsLayoutWidget):
         self.color_bar.setImageItem([], insert_in=self.plot)
         cache_axes(self.color_bar)  # the whole view repaints each frame: bar and legend blit
         self._legend_names = None  # the method-dependent labels the legend holds
-        self._fill_legend(surface_names(""))
+        self._fill_legend(GAN)  # until a snapshot names its method
         self._surface_lut = rgba_lut(colormap)
 
     # ------------------------------------------------------------------ public API

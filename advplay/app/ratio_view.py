@@ -105,7 +105,8 @@ class RatioView(QWidget):
                                          label="log r (nats)", interactive=False,
                                          colorMapMenu=False, width=14)
         self.color_bar.setImageItem(list(self.images.values()))
-        self.grid = PanelGrid(self, self.graphics.ci, list(self.plots.values()), side=self.color_bar)
+        self.grid = PanelGrid(self, self.graphics.ci, list(self.plots.values()),
+                              side=self.color_bar)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         if self.grid is not None:  # None while the base class is being built
