@@ -27,8 +27,6 @@ class OptimalView(pg.GraphicsLayoutWidget):
     """Two linked panels, the learned D(x) and the optimal D*(x), both on [0, 1]: side by
     side in a wide pane, one above the other in a tall one."""
 
-    grid: PanelGrid | None = None
-
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("optimalView")
@@ -50,11 +48,6 @@ class OptimalView(pg.GraphicsLayoutWidget):
         self.plots["optimal"].setXLink(self.plots["learned"])
         self.plots["optimal"].setYLink(self.plots["learned"])
         self.grid = PanelGrid(self, self.ci, list(self.plots.values()))
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if self.grid is not None:  # None while the base class is being built
-            self.grid.arrange(event.size().width(), event.size().height())
-        super().resizeEvent(event)
 
     def show_snapshot(self, snapshot) -> None:
         """Draw both surfaces; a snapshot without D* (unknown density, or made while this view

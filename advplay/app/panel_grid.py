@@ -11,7 +11,7 @@ the data's bounds in them (the panels' axes are linked to the first one's).
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 
 
 def panels_in_a_column(width: float, height: float, count: int) -> bool:
@@ -23,7 +23,8 @@ def panels_in_a_column(width: float, height: float, count: int) -> bool:
 class PanelGrid(QObject):
     """Places ``panels`` of ``layout`` in a row or a column (see :meth:`arrange`), with
     ``side`` (or None) after the last column, spanning every row. ``owner``, the view that
-    holds the layout, is its Qt parent: a fit still due when the view goes, goes with it."""
+    holds the layout, is its Qt parent (a fit still due when the view goes, goes with it), and
+    the panels are arranged again whenever the owner is resized."""
 
     def __init__(self, owner: QObject, layout: pg.GraphicsLayout, panels: list, side=None):
         super().__init__(owner)
@@ -31,6 +32,13 @@ class PanelGrid(QObject):
         self.column: bool | None = None  # unknown until arranged
         self._bounds = None
         self.arrange(1, 0)  # a row until the pane has a size
+        owner.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        """The owner's resizes arrange the panels (before the owner itself handles them)."""
+        if event.type() == QEvent.Type.Resize:
+            self.arrange(event.size().width(), event.size().height())
+        return False
 
     def arrange(self, width: float, height: float) -> None:
         """Lay the panels out for a pane of ``width`` × ``height`` (no change, no work)."""

@@ -64,8 +64,6 @@ class RatioView(QWidget):
     summary : QLabel with the KL estimate against the truth
     """
 
-    grid: PanelGrid | None = None
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ratioView")
@@ -107,11 +105,6 @@ class RatioView(QWidget):
         self.color_bar.setImageItem(list(self.images.values()))
         self.grid = PanelGrid(self, self.graphics.ci, list(self.plots.values()),
                               side=self.color_bar)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        if self.grid is not None:  # None while the base class is being built
-            self.grid.arrange(event.size().width(), event.size().height())
-        super().resizeEvent(event)
 
     # ------------------------------------------------------------------ public API
 
