@@ -72,7 +72,7 @@ def test_frames_come_at_the_frame_rate_asked_for_unless_they_render_slowly(worke
     assert worker._frame_spacing() == 1 / DEFAULT_FRAME_RATE
     worker.handle(("frame_rate", 30))
     assert worker._frame_spacing() == 1 / 30
-    worker.renderer.render_seconds = RENDER_BUDGET  # a slow frame: its CPU budget rules
+    worker.frames.thread.render_seconds = RENDER_BUDGET  # a slow frame: its CPU budget rules
     assert worker._frame_spacing() == 1.0
     for bad in (0, 31, -5, float("nan"), "fast", None):  # refused, reported, nothing changes
         worker.handle(("frame_rate", bad))

@@ -76,6 +76,7 @@ def launch(quit_after: float | None = None, play: bool = False, screenshot: str 
     from advplay.app.main_window import MainWindow
 
     window = MainWindow()
+    window.client.handle.cpus.keep_off_training()  # the window leaves training its CPU
     window.show()
     close_on_signals(window)
     freeze_startup_objects()

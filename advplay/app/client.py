@@ -30,9 +30,9 @@ class WorkerClient(QObject):
     worker_died = Signal(str)
     saved = Signal(str, str, int)
 
-    def __init__(self, parent: QObject | None = None):
+    def __init__(self, parent: QObject | None = None, pin_training: bool = True):
         super().__init__(parent)
-        self.handle = WorkerHandle()
+        self.handle = WorkerHandle(pin_training=pin_training)  # see advplay.worker.cpus
         self.config: Config | None = None
         self.drawing = None  # (density, bounds) when the target is a drawing in memory
         self.speed: float | None = None  # steps per second at most, None for full speed

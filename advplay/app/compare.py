@@ -142,7 +142,7 @@ class CompareMode(QObject):
         or a copy of the left one), on the window's target."""
         window = self.window
         self.config = self._with_shared_target(self.config or window.config)
-        self.client = WorkerClient(self)
+        self.client = WorkerClient(self, pin_training=False)  # the window's keeps its CPU
         self.client.drawing = window.client.drawing
         self.client.skip_extras(OPTIONAL_EXTRAS)  # the right run has only a data view
         self.client.snapshot_received.connect(self._on_snapshot)

@@ -26,6 +26,7 @@ def open_window(config: Config):
     app = QApplication.instance() or QApplication([])
     configure_application(app)
     window = MainWindow(config)
+    window.client.handle.cpus.keep_off_training()  # as advplay does
     window.files.ask = lambda title, text: "discard"  # no "save before quitting?"
     window.show()
     freeze_startup_objects()

@@ -18,7 +18,8 @@ from advplay.core.device import resolve_device
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.metrics import GridReference, MetricHistory
 from advplay.core.models import MODELS
-from advplay.core.models.base import load_model_state, model_state, sync_view, view_copy
+from advplay.core.models.base import (frame_state, load_frame_state, load_model_state,
+                                      model_state, sync_view, view_copy)
 from advplay.core.snapshot import Snapshot, frozen_array
 from advplay.core.targets import Target, make_target
 from advplay.core.views import SURFACE_RESOLUTION, ViewGeometry, checked_extras
@@ -199,28 +200,40 @@ class Session:
         of the model: render a capture before taking the next one.
         """
         sync_view(self.model, self._view_model)
+        return Capture(geometry=self._view, model=self._view_model, fields=self.frame_fields())
+
+    def frame_fields(self) -> dict:
+        """A snapshot's fields that come from training, not from the model's pictures."""
         players = self.model.players
-        return Capture(
-            geometry=self._view,
-            model=self._view_model,
-            fields=dict(
-                step=self.step_count,
-                bounds=tuple(float(b) for b in self.target.bounds),
-                losses=self.latest_losses,
-                metrics=self.latest_metrics,
-                history_steps=frozen_array(self.losses.steps(), np.int64),
-                history_losses=frozen_array(
-                    np.stack([self.losses.series(p) for p in players], axis=1)
-                    if len(self.losses) else np.zeros((0, len(players)))),
-                metric_steps=frozen_array(self.metric_history.steps(), np.int64),
-                metric_history={name: frozen_array(self.metric_history.series(name))
-                                for name in self.metric_history.names()},
-                output_is_probability=self.model.output_is_probability,
-                decision_level=self.model.decision_level,
-                device=str(self.device),
-                model=self.config.model.name,
-            ),
+        return dict(
+            step=self.step_count,
+            bounds=tuple(float(b) for b in self.target.bounds),
+            losses=self.latest_losses,
+            metrics=self.latest_metrics,
+            history_steps=frozen_array(self.losses.steps(), np.int64),
+            history_losses=frozen_array(
+                np.stack([self.losses.series(p) for p in players], axis=1)
+                if len(self.losses) else np.zeros((0, len(players)))),
+            metric_steps=frozen_array(self.metric_history.steps(), np.int64),
+            metric_history={name: frozen_array(self.metric_history.series(name))
+                            for name in self.metric_history.names()},
+            output_is_probability=self.model.output_is_probability,
+            decision_level=self.model.decision_level,
+            device=str(self.device),
+            model=self.config.model.name,
         )
+
+    def frame_state(self) -> dict:
+        """The model's state as a replica needs it to draw this frame (:meth:`render_frame`):
+        weights and tensors as NumPy, no optimisers."""
+        return frame_state(self.model)
+
+    def render_frame(self, state: dict, fields: dict) -> Snapshot:
+        """The snapshot of another session built from the same config and target, from its
+        :meth:`frame_state` and :meth:`frame_fields`: this session's model takes the state
+        (the render process keeps such a replica)."""
+        load_frame_state(self.model, state)
+        return Capture(self._view, self.model, fields).render()
 
     def snapshot(self) -> Snapshot:
         """The current picture; after a divergence, the last good one with the error attached."""

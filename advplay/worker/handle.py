@@ -7,6 +7,7 @@ import os
 import threading
 from collections import deque
 
+from advplay.worker.cpus import CpuPlan
 from advplay.worker.process import worker_main
 
 #: frames in flight between the processes; more are dropped in the worker
@@ -26,9 +27,11 @@ class WorkerHandle:
     thread may block, and :meth:`receive` returns at once whatever arrived.
     """
 
-    def __init__(self, threads: int = 1):
+    def __init__(self, threads: int = 1, pin_training: bool = True):
         self._context = multiprocessing.get_context("spawn")
         self.threads = threads
+        # made now, from the CPUs the app may use before any of its threads keeps off one
+        self.cpus = CpuPlan.for_training(threads) if pin_training else CpuPlan.none()
         self.process = None
         self.commands = None
         self.messages = None
@@ -47,7 +50,8 @@ class WorkerHandle:
         self.commands = self._context.Queue()
         self.messages = self._context.Queue(MESSAGE_QUEUE_SIZE)
         self.process = self._context.Process(
-            target=worker_main, args=(self.commands, self.messages, self.threads, os.getpid()),
+            target=worker_main,
+            args=(self.commands, self.messages, self.threads, os.getpid(), self.cpus),
             name="advplay-worker", daemon=True)
         self.process.start()
         self._inbox = deque(maxlen=INBOX_SIZE)

@@ -1,11 +1,11 @@
 """The code that runs inside the worker process.
 
-The main thread trains; a render thread turns captures into snapshots on the other core.
-The two share the GIL, so a frame still costs training a few milliseconds (~5 ms of the
-default experiment's on two cores, while the frame renders; README, ``bench gui``).
+The main thread trains; frames are drawn on the other core, by a render process once a CPU
+session has played for a moment, else by a render thread (``advplay.worker.render``: a thread
+shares the GIL with training and cost it 7% at 10 frames a second, a process 0.4%).
 Frames are published at most ``frame_rate`` times a second (``DEFAULT_FRAME_RATE`` unless the
-app asks for another) and the render thread keeps to a CPU budget, so a slow frame lowers the
-frame rate, never the training speed.
+app asks for another) and drawing keeps to a CPU budget, so a slow frame lowers the frame
+rate, never the training speed.
 
 Messages out: ``("snapshot", Snapshot, stats)``, ``("error", text, Snapshot | None)``,
 ``("state", {"playing": bool})``, ``("saved", path, tag, step)`` after a ``save`` command. Commands in: see :meth:`Worker.handle`.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import queue
-import threading
 import time
 import traceback
 
@@ -26,14 +25,14 @@ from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.experiment import load_experiment, save_experiment
 from advplay.core.session import Capture, Session
 from advplay.core.views import checked_extras
+from advplay.worker.cpus import CpuPlan
+from advplay.worker.render import FramePipeline
 
-#: frames a second while training, unless the app asks for another rate: as each frame costs
-#: training a few milliseconds, 10 frames a second keep training within 5% of its headless
-#: speed on two cores where 15 did not (README, ``bench gui``)
+#: frames a second while training, unless the app asks for another rate (README, ``bench gui``)
 DEFAULT_FRAME_RATE = 10.0
 #: the most frames a second the app may ask for
 MAX_FRAME_RATE = 30.0
-#: share of one core the render thread may use
+#: share of one core that drawing frames may use
 RENDER_BUDGET = 0.3
 #: wall time of one training chunk between command checks: long enough that the per-chunk
 #: checks (losses and weights finite, one host sync) cost ~1% of training, short enough that
@@ -43,42 +42,10 @@ CHUNK_SECONDS = 0.05
 LIVE_SURFACE_RESOLUTION = 64
 
 
-class Renderer(threading.Thread):
-    """Renders captures in the background and publishes the snapshots."""
-
-    def __init__(self, publish):
-        super().__init__(name="advplay-render", daemon=True)
-        self.publish = publish
-        self._inbox: queue.Queue = queue.Queue(maxsize=1)
-        self.idle = threading.Event()
-        self.idle.set()
-        self.render_seconds = 0.0
-
-    def submit(self, capture: Capture, stats: dict, on_done) -> None:
-        self.idle.clear()
-        self._inbox.put((capture, stats, on_done))
-
-    def stop(self) -> None:
-        self._inbox.put(None)
-
-    def run(self) -> None:
-        while (job := self._inbox.get()) is not None:
-            capture, stats, on_done = job
-            start = time.perf_counter()
-            try:
-                snapshot = capture.render()
-                on_done(snapshot)
-                self.publish(("snapshot", snapshot, stats))
-            except Exception:  # a frame that fails to render must not kill the worker
-                self.publish(("error", "drawing a frame failed:\n" + traceback.format_exc(), None))
-            self.render_seconds = time.perf_counter() - start
-            self.idle.set()
-
-
 class Worker:
     """Owns the session; ``handle`` applies a command, ``train_chunk`` trains a little."""
 
-    def __init__(self, publish):
+    def __init__(self, publish, threads: int = 1, cpus: CpuPlan | None = None):
         self.publish = publish
         self.config = None
         self.drawing = None  # (density, bounds) of a target drawn in the app, or None
@@ -87,8 +54,7 @@ class Worker:
         self.max_steps_per_second: float | None = None
         self.frame_rate = DEFAULT_FRAME_RATE
         self.skipped_extras: frozenset[str] = frozenset()  # what no view on show draws
-        self.renderer = Renderer(publish)
-        self.renderer.start()
+        self.frames = FramePipeline(publish, LIVE_SURFACE_RESOLUTION, threads, cpus)
         self._seconds_per_step = 0.0  # unknown until a chunk is timed
         self._next_frame = 0.0
         self._rate_window: list[tuple[float, int]] = []
@@ -144,7 +110,7 @@ class Worker:
     def _rebuild(self) -> None:
         if self.config is None:
             raise ConfigError("config", None, "the worker has no configuration yet")
-        self.renderer.idle.wait()
+        self.frames.wait()
         self.session = None  # free the old model first
         target = None if self.drawing is None else DrawnTarget(*self.drawing)
         self.session = Session(self.config, target=target,
@@ -157,7 +123,7 @@ class Worker:
         """Write the session to an experiment file (the UI learns of it by a "saved" message)."""
         if self.session is None:
             raise ConfigError("experiment", path, "nothing to save yet: the session is starting")
-        self.renderer.idle.wait()
+        self.frames.wait()
         save_experiment(path, self.session, self.drawing)
         self.publish(("saved", path, tag, self.session.step_count))
 
@@ -166,7 +132,7 @@ class Worker:
         experiment = load_experiment(path)  # ConfigError, reported, if the file is bad
         session = experiment.session(surface_resolution=LIVE_SURFACE_RESOLUTION)
         session.skip_extras(self.skipped_extras)
-        self.renderer.idle.wait()
+        self.frames.wait()
         self._set_playing(False)
         self.config, self.drawing, self.session = experiment.config, experiment.drawing, session
         self._reset_pace()
@@ -179,7 +145,7 @@ class Worker:
         if self.session is None or self.session.failed is not None:
             self._rebuild()
             return
-        self.renderer.idle.wait()
+        self.frames.wait()
         self.session.set_target(target)
         if not self.playing:
             self._publish_now()
@@ -191,7 +157,7 @@ class Worker:
         self.skipped_extras = names
         if self.session is None:
             return
-        self.session.skip_extras(names)  # the render thread may finish a frame with the old set
+        self.session.skip_extras(names)  # a frame in flight may still come with the old set
         if wanted_again and not self.playing:
             self._publish_now()
 
@@ -210,14 +176,14 @@ class Worker:
         """Render and publish a frame right away (after a step, reset or pause)."""
         if self.session is None:
             return
-        self.renderer.idle.wait()
+        self.frames.wait()
         snapshot = self.session.snapshot()
         self.publish(("snapshot", snapshot, self._stats()))
 
     # ----------------------------------------------------------- training
 
     def train_chunk(self) -> None:
-        """Train about ``CHUNK_SECONDS`` worth of steps, then maybe hand a frame to the renderer."""
+        """Train about ``CHUNK_SECONDS`` worth of steps, then maybe hand a frame on to be drawn."""
         session = self.session
         steps = self._chunk_steps()
         start = time.perf_counter()
@@ -244,12 +210,12 @@ class Worker:
     def _chunk_steps(self) -> int:
         """Steps in the next chunk: about ``CHUNK_SECONDS`` worth, stretched or cut to end when
         the next frame falls due (one chunk per frame at full frame rate, so frames keep their
-        pace); short while an overdue frame waits for the renderer; one step while the pace is
+        pace); short while an overdue frame waits to be drawn; one step while the pace is
         unknown; at most a ``CHUNK_SECONDS`` share of a speed limit."""
         if not self._seconds_per_step:
             return 1
         until_frame = self._next_frame - time.perf_counter()
-        if until_frame < 0:  # the renderer is still busy with the last frame
+        if until_frame < 0:  # the last frame is still being drawn
             seconds = CHUNK_SECONDS / 5
         elif until_frame < 1.5 * CHUNK_SECONDS:
             seconds = until_frame
@@ -261,17 +227,18 @@ class Worker:
         return max(1, min(1000, steps))
 
     def _maybe_render(self) -> None:
+        self.frames.collect()
         now = time.perf_counter()
-        if now < self._next_frame or not self.renderer.idle.is_set():
+        if now < self._next_frame or self.frames.busy:
             return
-        session = self.session
-        self.renderer.submit(session.capture(), self._stats(), session.remember)
+        scene = (self.config, self.drawing, self.skipped_extras)
+        self.frames.submit(self.session, self._stats(), scene)
         self._next_frame = now + self._frame_spacing()
 
     def _frame_spacing(self) -> float:
         """Seconds from one frame to the next: the frame rate's, or more while frames take
-        longer to render than the render thread's CPU budget allows."""
-        return max(1.0 / self.frame_rate, self.renderer.render_seconds / RENDER_BUDGET)
+        longer to draw than their CPU budget allows."""
+        return max(1.0 / self.frame_rate, self.frames.render_seconds / RENDER_BUDGET)
 
     def _stats(self) -> dict:
         window = [(t, s) for t, s in self._rate_window if t > time.perf_counter() - 2.0]
@@ -285,7 +252,7 @@ class Worker:
 
     def _report_divergence(self, error: TrainingDiverged) -> None:
         self._set_playing(False)
-        self.renderer.idle.wait()
+        self.frames.wait()
         self.publish(("error", str(error), self.session.snapshot() if self.session else None))
 
     def _report_crash(self) -> None:
@@ -294,10 +261,8 @@ class Worker:
         self.publish(("error", "training failed:\n" + traceback.format_exc(limit=6), None))
 
     def close(self) -> None:
-        """Stop the render thread and wait for it: a thread still inside a torch kernel at
-        interpreter exit aborts the process ("terminate called without an active exception")."""
-        self.renderer.stop()
-        self.renderer.join(timeout=1.0)
+        """Stop drawing frames (the render thread and process; see ``FramePipeline.close``)."""
+        self.frames.close()
 
 
 def checked_frame_rate(value) -> float:
@@ -320,7 +285,7 @@ WORKER_NICENESS = 5
 def lower_priority() -> None:
     """Lower the worker's scheduling priority so the UI's frames are never late for training.
 
-    With two cores, the training thread, the worker's render thread and the UI compete; at
+    With two cores, the training thread, the frames' drawing and the UI compete; at
     equal priority the UI's 16 ms frames were late by up to 25 ms (p99). Training only loses
     the little CPU time the UI actually uses.
     """
@@ -330,18 +295,25 @@ def lower_priority() -> None:
         pass
 
 
-def worker_main(commands, messages, threads: int = 1, parent: int | None = None) -> None:
+def worker_main(commands, messages, threads: int = 1, parent: int | None = None,
+                cpus: CpuPlan | None = None) -> None:
     """Entry point of the worker process (start method ``spawn``).
 
     ``parent`` is the app's process id (default: this process's parent now). The worker ends
     once the app is no longer its parent, also when the app went away while the worker was
     still starting (asked at start, ``os.getppid()`` would already name the adoptive parent).
+    ``cpus``: where training and the drawing of frames run (``advplay.worker.cpus``).
     """
     import torch
 
     torch.set_num_threads(threads)
     lower_priority()
     messages.cancel_join_thread()  # never hang at exit on frames nobody will read
+    # Up and paused. The first message also starts the queue's feeder thread, which pickles
+    # every frame for the app: started before this thread keeps to the training CPU, it keeps
+    # off it, as do the render thread and process (they keep off it themselves).
+    messages.put(("state", {"playing": False}))
+    (CpuPlan.none() if cpus is None else cpus).pin_training()
 
     def publish(message):
         if message[0] == "snapshot":
@@ -352,7 +324,7 @@ def worker_main(commands, messages, threads: int = 1, parent: int | None = None)
         else:
             messages.put(message)
 
-    worker = Worker(publish)
+    worker = Worker(publish, threads, cpus)
     parent = os.getppid() if parent is None else parent
     try:
         while os.getppid() == parent:  # an app killed without a word leaves no orphan training

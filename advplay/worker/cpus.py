@@ -1,0 +1,81 @@
+"""Which CPUs the app's processes run on: training gets a CPU of its own.
+
+Training is one thread (``torch.set_num_threads(1)``). Left to the scheduler, the window, the
+drawing of frames and training move between the CPUs, and as the worker is niced
+(``lower_priority``), whatever lands on training's CPU takes it from training. Kept apart
+(training on one CPU; the window, the render thread and the render process on the others),
+training went 3-9% faster beside the animating window on two CPUs (README, ``bench gui``).
+
+A plan is made once, in the app, from the CPUs it may use, and handed to the worker, which
+places its own threads and its render process. No plan (``None`` training CPU) where the OS
+has no CPU affinity (macOS, Windows), with fewer than two CPUs, when training uses more than
+one thread, for a second worker (the compare view: two trainings share the CPUs as the
+scheduler sees fit), or when ``ADVPLAY_PIN_CPUS=0`` (say, two instances of the app on one
+machine: each would keep its training to the same CPU).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+#: the environment variable that turns the plan off ("0", "no", "off" or "false")
+PIN_VARIABLE = "ADVPLAY_PIN_CPUS"
+
+
+@dataclass(frozen=True)
+class CpuPlan:
+    """``training``: the CPU the training thread keeps to, or None for no plan; ``others``:
+    the CPUs everything else keeps to (every CPU allowed when there is no plan)."""
+
+    training: int | None
+    others: frozenset[int]
+
+    @classmethod
+    def none(cls) -> "CpuPlan":
+        """No plan: every thread may run on every CPU the app could when it started."""
+        return cls(None, START_CPUS)
+
+    @classmethod
+    def for_training(cls, threads: int = 1, allowed=None) -> "CpuPlan":
+        """Training on the first CPU of ``allowed`` (default: those the app could use when it
+        started), the rest on the others; no plan where that cannot help (module notes)."""
+        allowed = START_CPUS if allowed is None else frozenset(allowed)
+        wanted = os.environ.get(PIN_VARIABLE, "1").strip().lower() not in ("0", "no", "off",
+                                                                           "false")
+        if not wanted or threads != 1 or len(allowed) < 2 or not hasattr(os, "sched_setaffinity"):
+            return cls(None, allowed)
+        training = min(allowed)
+        return cls(training, allowed - {training})
+
+    def pin_training(self) -> bool:
+        """Keep the calling thread (and threads it starts) to the training CPU; with no plan,
+        let it run on any (a worker started by a window kept off a CPU inherits that)."""
+        return keep_thread_to(self.others if self.training is None
+                              else frozenset({self.training}))
+
+    def keep_off_training(self) -> bool:
+        """Keep the calling thread (and threads and processes it starts) off the training CPU
+        (with no plan: on any CPU)."""
+        return keep_thread_to(self.others)
+
+
+def allowed_cpus() -> frozenset[int]:
+    """The CPUs the calling thread may run on (all of them, where the OS cannot say)."""
+    if hasattr(os, "sched_getaffinity"):
+        return frozenset(os.sched_getaffinity(0))
+    return frozenset(range(os.cpu_count() or 1))
+
+
+#: the CPUs the app may use, as it started (before any thread kept off one)
+START_CPUS = allowed_cpus()
+
+
+def keep_thread_to(cpus: frozenset[int]) -> bool:
+    """Keep the calling thread to ``cpus`` (on Linux ``sched_setaffinity`` applies to the
+    calling thread; threads and processes it starts later inherit it). False if refused."""
+    try:
+        os.sched_setaffinity(0, cpus)
+    except (AttributeError, OSError, ValueError):  # no affinity here, or CPUs gone (hotplug)
+        return False
+    return True

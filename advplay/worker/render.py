@@ -1,0 +1,339 @@
+"""Drawing frames beside training: a render process for CPU sessions, else a render thread.
+
+A frame (the discriminator on the grid, the generator's samples, arrows and latent grid) costs
+~8 ms of the default experiment. Drawn by a thread of the worker it shared the GIL with
+training, and every hand-over of the GIL between the two cost training more than the drawing
+itself: 7% of its speed at 10 frames a second, against 0.4% for the same frames drawn by
+another process (alternating 2 s phases, 12 each, median ratios 0.929 and 0.996; README).
+
+So once a CPU session has trained for ``PROCESS_AFTER_FRAMES`` live frames, the worker starts a
+render process. It keeps a *replica* of the session, built from the same config and target, and
+each frame the worker sends it the model's state (weights and tensors as NumPy, no optimisers:
+~0.3 MB and ~0.5 ms for the default GAN) and the frame's training fields; the replica loads the
+state and draws the same snapshot, value for value, which the worker publishes. Until the
+replica is ready (the process starting, or rebuilding after a change of config or drawing) and
+for sessions on other devices, the render thread draws. One frame is in flight at a time.
+
+The process is started with ``subprocess`` and reached through a ``multiprocessing``
+connection: the worker is a daemonic ``multiprocessing`` process, which may not have children of
+its own. It ends when the worker closes the connection or dies (end of file), is niced like
+the worker, and keeps off training's CPU as the render thread does (``advplay.worker.cpus``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Client, Listener
+
+from advplay.worker.cpus import CpuPlan
+
+#: live frames a CPU session trains for before frames move to a render process (~2 s at the
+#: default rate): a short play or a test's few steps never start one
+PROCESS_AFTER_FRAMES = 20
+#: render processes that may fail (die, or fail to build a replica) before the worker keeps to
+#: its render thread
+PROCESS_FAILURES_ALLOWED = 3
+#: seconds to wait for the frame in flight before the render process is given up as hung
+FRAME_TIMEOUT = 10.0
+
+
+class RenderThread(threading.Thread):
+    """Renders captures in the background and publishes the snapshots."""
+
+    def __init__(self, publish, cpus: CpuPlan):
+        super().__init__(name="advplay-render", daemon=True)
+        self.publish = publish
+        self.cpus = cpus
+        self._inbox: queue.Queue = queue.Queue(maxsize=1)
+        self.idle = threading.Event()
+        self.idle.set()
+        self.render_seconds = 0.0
+
+    def submit(self, capture, stats: dict, on_done) -> None:
+        self.idle.clear()
+        self._inbox.put((capture, stats, on_done))
+
+    def stop(self) -> None:
+        self._inbox.put(None)
+
+    def run(self) -> None:
+        self.cpus.keep_off_training()
+        while (job := self._inbox.get()) is not None:
+            capture, stats, on_done = job
+            start = time.perf_counter()
+            try:
+                snapshot = capture.render()
+                on_done(snapshot)
+                self.publish(("snapshot", snapshot, stats))
+            except Exception:  # a frame that fails to render must not kill the worker
+                self.publish(("error", "drawing a frame failed:\n" + traceback.format_exc(), None))
+            self.render_seconds = time.perf_counter() - start
+            self.idle.set()
+
+
+class RenderProcess:
+    """The worker's end of a render process: scenes and frames out, replies in."""
+
+    def __init__(self, resolution: int, threads: int, cpus: CpuPlan):
+        authkey = os.urandom(16)
+        self._listener = Listener(authkey=authkey)
+        self._child = subprocess.Popen(
+            [sys.executable, "-c", "from advplay.worker.render import main; main()"],
+            stdin=subprocess.PIPE)
+        with self._child.stdin as pipe:
+            pipe.write(pickle.dumps((self._listener.address, authkey, threads, resolution, cpus)))
+        self._connection = None
+        self._accepting = threading.Thread(target=self._accept, name="advplay-render-accept",
+                                           daemon=True)
+        self._accepting.start()
+        self._sent_scene = None  # (number, config, drawing, skipped) last sent
+        self._ready_scene = -1
+
+    def _accept(self) -> None:
+        try:
+            connection = self._listener.accept()
+        except OSError:  # closed before the child came
+            return
+        self._connection = connection  # one assignment: the worker sees it whole or not at all
+        self._listener.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._child.poll() is None
+
+    def ready_for(self, scene: tuple) -> bool:
+        """Whether the replica draws ``scene`` (config, drawing, skipped extras) now; sends it
+        the scene (rebuild, or changes) when it has another one."""
+        if self._connection is None:
+            return False
+        sent = self._sent_scene
+        if sent is None or any(new is not old for new, old in zip(scene, sent[1:])):
+            number = 0 if sent is None else sent[0] + 1
+            config, drawing, skipped = scene
+            same_drawing = sent is not None and drawing is sent[2]
+            self._connection.send(("scene", number, config, same_drawing, drawing, skipped))
+            self._sent_scene = (number, *scene)
+        return self._ready_scene == self._sent_scene[0]
+
+    def send_frame(self, state: dict, fields: dict) -> None:
+        self._connection.send(("frame", state, fields))
+
+    def replies(self, timeout: float = 0.0) -> list[tuple]:
+        """Replies that have arrived (waiting up to ``timeout`` s for the first); ``("ready",)``
+        ones are taken here. EOFError/OSError when the process has gone."""
+        received = []
+        while self._connection is not None and self._connection.poll(timeout):
+            reply = self._connection.recv()
+            if reply[0] == "ready":
+                self._ready_scene = reply[1]
+            else:
+                received.append(reply)
+            timeout = 0.0
+        return received
+
+    def close(self, timeout: float = 1.0) -> None:
+        """End the process: asked to, then killed if it has not within ``timeout`` s."""
+        try:
+            if self._connection is not None:
+                self._connection.send(None)
+                self._connection.close()
+            self._listener.close()
+        except OSError:
+            pass
+        try:
+            self._child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
+
+
+class FramePipeline:
+    """One frame in flight at a time, drawn by the render process or the render thread."""
+
+    def __init__(self, publish, resolution: int, threads: int = 1, cpus: CpuPlan | None = None):
+        self.publish = publish
+        self.resolution, self.threads = resolution, threads
+        self.cpus = CpuPlan.none() if cpus is None else cpus
+        self.thread = RenderThread(publish, self.cpus)
+        self.thread.start()
+        self.process: RenderProcess | None = None
+        self.process_failures = 0
+        self._pending = None  # (session, stats) of the frame the process is drawing
+        self._process_seconds = 0.0
+        self._cpu_frames = 0
+
+    @property
+    def busy(self) -> bool:
+        return self._pending is not None or not self.thread.idle.is_set()
+
+    @property
+    def render_seconds(self) -> float:
+        """How long the last frame took to draw."""
+        return max(self.thread.render_seconds, self._process_seconds)
+
+    def submit(self, session, stats: dict, scene: tuple) -> None:
+        """Draw a live frame of ``session``; ``scene`` is (config, drawing, skipped extras).
+        Its ``stats`` say where it was drawn (``drawn_in``: "process" or "thread")."""
+        if self._process_ready(session, scene):
+            try:
+                self.process.send_frame(session.frame_state(), session.frame_fields())
+                self._pending = (session, {**stats, "drawn_in": "process"})
+                return
+            except OSError:
+                self._process_failed("it went away")
+        self.thread.submit(session.capture(), {**stats, "drawn_in": "thread"}, session.remember)
+
+    def _process_ready(self, session, scene: tuple) -> bool:
+        if session.device.type != "cpu" or self.process_failures >= PROCESS_FAILURES_ALLOWED:
+            return False
+        self._cpu_frames += 1
+        if self.process is None and self._cpu_frames >= PROCESS_AFTER_FRAMES:
+            self.process = RenderProcess(self.resolution, self.threads, self.cpus)
+        if self.process is None:
+            return False
+        try:
+            return self.process.ready_for(scene)
+        except OSError:
+            self._process_failed("it went away")
+            return False
+
+    def collect(self, timeout: float = 0.0) -> None:
+        """Publish what the render process has drawn (waiting up to ``timeout`` s)."""
+        if self.process is None:
+            return
+        try:
+            replies = self.process.replies(timeout)
+        except (EOFError, OSError):
+            self._process_failed("it went away")
+            return
+        for reply in replies:
+            if reply[0] == "broken":
+                self._process_failed("it could not build the session:\n" + reply[1])
+            else:
+                self._frame_drawn(*reply[1:])
+
+    def _frame_drawn(self, snapshot, error: str | None, seconds: float) -> None:
+        session, stats = self._pending
+        self._pending = None
+        self._process_seconds = seconds
+        if snapshot is None:
+            self.publish(("error", "drawing a frame failed:\n" + error, None))
+            return
+        session.remember(snapshot)
+        self.publish(("snapshot", snapshot, stats))
+
+    def wait(self) -> None:
+        """Until no frame is in flight (the process's is published when it comes)."""
+        self.thread.idle.wait()
+        deadline = time.perf_counter() + FRAME_TIMEOUT
+        while self._pending is not None and self.process is not None:
+            if time.perf_counter() > deadline:
+                self._process_failed(f"a frame took over {FRAME_TIMEOUT:g} s")
+                break
+            self.collect(timeout=0.1)
+        self._pending = None
+
+    def _process_failed(self, why: str) -> None:
+        """Give the render process up (the thread draws; a new process may start later)."""
+        print(f"advplay: the render process stopped ({why}); frames are drawn in the worker",
+              file=sys.stderr)
+        self.process.close(timeout=0.5)
+        self.process, self._pending, self._cpu_frames = None, None, 0
+        self.process_failures += 1
+
+    def close(self) -> None:
+        """Stop the thread and wait for it (a thread still inside a torch kernel at interpreter
+        exit aborts the process), and end the render process."""
+        self.thread.stop()
+        self.thread.join(timeout=1.0)
+        if self.process is not None:
+            self.process.close(timeout=0.5)
+
+
+# ----------------------------------------------------------------- the render process
+
+
+class Replica:
+    """The render process's copy of the worker's session, drawing frames from its state."""
+
+    def __init__(self, resolution: int):
+        self.resolution = resolution
+        self.session = None
+        self.drawing = None
+
+    def set_scene(self, config, same_drawing: bool, drawing, skipped) -> None:
+        """Follow the worker's session: a new one for a new drawing or a change of config that
+        needs one, else the on-the-fly changes."""
+        from advplay.core.config import ON_THE_FLY
+        from advplay.core.drawn import DrawnTarget
+        from advplay.core.session import Session
+
+        session = self.session
+        changes = {} if session is None else {
+            key: config.value(key) for key in ON_THE_FLY
+            if config.value(key) != session.config.value(key)}
+        if session is None or not same_drawing or session.config.replace(changes) != config:
+            self.session = None  # free the old model first
+            target = None if drawing is None else DrawnTarget(*drawing)
+            self.session = session = Session(config, target=target,
+                                             surface_resolution=self.resolution)
+        elif changes:
+            session.apply(changes)
+        session.skip_extras(skipped)
+
+    def draw(self, state: dict, fields: dict) -> tuple:
+        """("frame", snapshot or None, error text or None, seconds)."""
+        start = time.perf_counter()
+        try:
+            snapshot, error = self.session.render_frame(state, fields), None
+        except Exception:
+            snapshot, error = None, traceback.format_exc()
+        return ("frame", snapshot, error, time.perf_counter() - start)
+
+
+def serve(connection, resolution: int) -> None:
+    """Answer the worker's scenes and frames until it closes the connection."""
+    replica = Replica(resolution)
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        kind, *args = message
+        if kind == "scene":
+            try:
+                replica.set_scene(*args[1:])
+                connection.send(("ready", args[0]))
+            except Exception:
+                connection.send(("broken", traceback.format_exc()))
+                return
+        else:
+            connection.send(replica.draw(*args))
+
+
+def main() -> None:
+    """Entry point of the render process (its parameters come on standard input)."""
+    try:
+        address, authkey, threads, resolution, cpus = pickle.load(sys.stdin.buffer)
+        cpus.keep_off_training()  # before torch starts threads of its own, which inherit it
+        with Client(address, authkey=authkey) as connection:
+            import torch
+
+            torch.set_num_threads(threads)
+            serve(connection, resolution)
+    except (KeyboardInterrupt, EOFError, OSError):  # the worker went away (or Ctrl+C): quietly
+        pass
+    # Nothing to clean up or flush but the standard streams, and tearing torch down costs
+    # ~0.4 s: leave at once, so the worker's own shutdown is not kept waiting.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,0 +1,113 @@
+"""Where the app's threads run: training on a CPU of its own, the window and the drawing of
+frames on the others (Linux, two CPUs or more), or anywhere when there is no plan."""
+
+import os
+import threading
+import time
+
+import pytest
+
+from advplay.core.config import Config
+from advplay.worker import WorkerHandle, render
+from advplay.worker.cpus import PIN_VARIABLE, START_CPUS, CpuPlan
+from advplay.worker.process import Worker
+
+SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
+
+needs_two_cpus = pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(START_CPUS) < 2,
+    reason="CPU affinity needs Linux and two CPUs")
+
+
+def test_a_plan_gives_training_the_first_cpu_and_the_rest_the_others(monkeypatch):
+    monkeypatch.delenv(PIN_VARIABLE, raising=False)
+    plan = CpuPlan.for_training(1, allowed={2, 3, 5})
+    if not hasattr(os, "sched_setaffinity"):
+        assert plan == CpuPlan(None, frozenset({2, 3, 5}))
+        return
+    assert plan == CpuPlan(2, frozenset({3, 5}))
+
+
+@pytest.mark.parametrize("threads, allowed, setting", [
+    (2, {0, 1}, None),  # training in two threads: one CPU would halve it
+    (1, {4}, None),  # one CPU: nothing to keep apart
+    (1, {0, 1}, "0"), (1, {0, 1}, "off"), (1, {0, 1}, " False "),  # turned off
+])
+def test_no_plan_where_it_cannot_help_or_is_turned_off(monkeypatch, threads, allowed, setting):
+    if setting is None:
+        monkeypatch.delenv(PIN_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(PIN_VARIABLE, setting)
+    assert CpuPlan.for_training(threads, allowed=allowed) == CpuPlan(None, frozenset(allowed))
+
+
+def affinity_in_thread(action) -> set:
+    """The CPUs a new thread may use after ``action`` ran in it (the test's own thread keeps
+    its affinity)."""
+    seen = []
+
+    def run():
+        action()
+        seen.append(os.sched_getaffinity(0))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+@needs_two_cpus
+def test_threads_keep_to_the_plan_and_no_plan_frees_them():
+    first, *rest = sorted(START_CPUS)
+    plan = CpuPlan(first, frozenset(rest))
+    assert affinity_in_thread(plan.pin_training) == {first}
+    assert affinity_in_thread(plan.keep_off_training) == set(rest)
+    narrowed = CpuPlan(None, frozenset({first}))  # a thread kept to one CPU, freed by none()
+    assert affinity_in_thread(lambda: (narrowed.pin_training(),
+                                       CpuPlan.none().pin_training())) == set(START_CPUS)
+
+
+@needs_two_cpus
+def test_the_render_thread_and_process_keep_off_the_training_cpu(monkeypatch):
+    monkeypatch.setattr(render, "PROCESS_AFTER_FRAMES", 1)
+    first, *rest = sorted(START_CPUS)
+    published = []
+    worker = Worker(published.append, 1, CpuPlan(first, frozenset(rest)))
+    try:
+        worker.handle(("configure", SMALL.to_dict()))
+        worker.handle(("play",))
+        deadline = time.time() + 60
+        while not any(m[0] == "snapshot" and m[2].get("drawn_in") == "process"
+                      for m in published):
+            assert time.time() < deadline, "no frame came from the render process"
+            worker.train_chunk()
+        assert os.sched_getaffinity(worker.frames.thread.native_id) == set(rest)
+        assert os.sched_getaffinity(worker.frames.process._child.pid) == set(rest)
+    finally:
+        worker.close()
+
+
+def worker_affinity(handle: WorkerHandle, expected: set, timeout: float = 60.0) -> set:
+    """The worker process's training thread's CPUs, once they are ``expected`` (it keeps to
+    them after its first message) or the time is up."""
+    deadline = time.time() + timeout
+    while (seen := os.sched_getaffinity(handle.process.pid)) != expected:
+        if time.time() > deadline:
+            break
+        time.sleep(0.05)
+    return seen
+
+
+@needs_two_cpus
+@pytest.mark.parametrize("pin", [True, False])
+def test_the_worker_trains_on_its_cpu_unless_told_not_to(monkeypatch, pin):
+    monkeypatch.delenv(PIN_VARIABLE, raising=False)
+    handle = WorkerHandle(pin_training=pin)
+    first = min(START_CPUS)
+    assert handle.cpus.training == (first if pin else None)
+    handle.start()
+    try:
+        expected = {first} if pin else set(START_CPUS)
+        assert worker_affinity(handle, expected) == expected
+    finally:
+        handle.stop()
