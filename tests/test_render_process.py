@@ -172,6 +172,19 @@ def test_the_worker_draws_live_frames_in_a_render_process_and_ends_it(eager_work
     assert child.wait(5) == 0
 
 
+def test_the_frame_rate_follows_the_drawing_time_of_the_last_frame_wherever_drawn(
+        eager_worker):
+    worker, published = eager_worker, eager_worker.published
+    worker.handle(("configure", SMALL.to_dict()))
+    worker.handle(("play",))
+    play_until(worker, lambda: live_frames(published, "process"))
+    worker.frames.thread.render_seconds = 30.0  # a slow frame of the thread's, before
+    count = len(live_frames(published, "process"))
+    play_until(worker, lambda: len(live_frames(published, "process")) > count)
+    assert worker.frames.render_seconds < 30.0  # the process's last frame rules now
+    assert worker._frame_spacing() < 100.0
+
+
 def test_frames_go_on_in_the_worker_when_the_render_process_dies(eager_worker, capfd):
     worker, published = eager_worker, eager_worker.published
     worker.handle(("configure", SMALL.to_dict()))

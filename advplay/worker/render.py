@@ -166,7 +166,7 @@ class FramePipeline:
         self.process: RenderProcess | None = None
         self.process_failures = 0
         self._pending = None  # (session, stats) of the frame the process is drawing
-        self._process_seconds = 0.0
+        self._process_seconds: float | None = None  # the last frame's, if the process drew it
         self._cpu_frames = 0
 
     @property
@@ -175,8 +175,12 @@ class FramePipeline:
 
     @property
     def render_seconds(self) -> float:
-        """How long the last frame took to draw."""
-        return max(self.thread.render_seconds, self._process_seconds)
+        """How long the last frame took to draw, by whichever drew it (the thread's time of its
+        last frame, drawn while the process started beside it, once held the frame rate at 6
+        a second after the process had taken over)."""
+        if self._process_seconds is None:
+            return self.thread.render_seconds
+        return self._process_seconds
 
     def submit(self, session, stats: dict, scene: tuple) -> None:
         """Draw a live frame of ``session``; ``scene`` is (config, drawing, skipped extras).
@@ -188,6 +192,7 @@ class FramePipeline:
                 return
             except OSError:
                 self._process_failed("it went away")
+        self._process_seconds = None
         self.thread.submit(session.capture(), {**stats, "drawn_in": "thread"}, session.remember)
 
     def _process_ready(self, session, scene: tuple) -> bool:
