@@ -1,7 +1,7 @@
 """Soak: train 100,000 steps with the window open and animating; memory must stay flat.
 
-Resident memory (RSS, from /proc) of the UI process and of the worker is sampled every few
-seconds. The warm-up (imports, caches, allocator pools, and the timeline's history filling
+Resident memory (RSS, from /proc) of the UI process, the worker and its render process is
+sampled every few seconds. The warm-up (imports, caches, allocator pools, and the timeline's history filling
 up to its budget) lasts at least ``WARM_UP_STEPS`` steps and until the history has been
 thinned once; growth is measured from the end of the warm-up to the end of the run. Every
 history is bounded, so a leak shows as steady growth.
@@ -32,8 +32,37 @@ def resident_mb(pid: int) -> float:
     return float("nan")
 
 
-def soak(steps: int) -> list[tuple[int, float, float, bool]]:
-    """(step, UI MB, worker MB, history full) samples over ``steps`` with the window animating.
+def _state_and_parent(pid) -> tuple[str, int] | None:
+    """(state letter, parent pid) of process ``pid`` (Linux /proc), None if there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):  # not a process, or one that ended meanwhile
+        return None
+    return fields[0], int(fields[1])
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux /proc)."""
+    found = _state_and_parent(pid)
+    return found is not None and found[0] != "Z"
+
+
+def child_pids(pid: int) -> list[int]:
+    """Running processes whose parent is ``pid`` (Linux /proc; none where unavailable)."""
+    entries = os.listdir("/proc") if os.path.isdir("/proc") else ()
+    return [int(entry) for entry in entries if entry.isdigit()
+            and (found := _state_and_parent(entry)) and found[0] != "Z" and found[1] == pid]
+
+
+def render_mb(worker_pid: int) -> float:
+    """Resident MB of the worker's render process, NaN while there is none."""
+    children = child_pids(worker_pid)
+    return resident_mb(children[0]) if children else float("nan")
+
+
+def soak(steps: int) -> list[tuple[int, float, float, bool, float]]:
+    """(step, UI MB, worker MB, history full, render process MB) samples over ``steps`` with
+    the window animating.
 
     "history full": the timeline's history has reached its budget and been thinned once, so
     from then on it holds a bounded amount.
@@ -43,19 +72,21 @@ def soak(steps: int) -> list[tuple[int, float, float, bool]]:
     from advplay.bench.window import open_window
 
     app, window = open_window(Config())
-    samples: list[tuple[int, float, float]] = []
+    samples: list[tuple[int, float, float, bool, float]] = []
     loop = QEventLoop()
 
     def sample():
         if window.snapshot is None:
             return
         worker = window.client.handle.process
+        nothing = float("nan")
         samples.append((window.snapshot.step, resident_mb(os.getpid()),
-                        resident_mb(worker.pid) if worker is not None else float("nan"),
-                        window.history.stride > 1))
+                        resident_mb(worker.pid) if worker is not None else nothing,
+                        window.history.stride > 1,
+                        render_mb(worker.pid) if worker is not None else nothing))
         print(f"  step {samples[-1][0]:7d}: UI {samples[-1][1]:7.1f} MB, worker "
-              f"{samples[-1][2]:7.1f} MB, history {window.history.nbytes / 2**20:5.1f} MB",
-              flush=True)
+              f"{samples[-1][2]:7.1f} MB, render process {samples[-1][4]:7.1f} MB, "
+              f"history {window.history.nbytes / 2**20:5.1f} MB", flush=True)
         if window.snapshot.step >= steps:
             loop.quit()
 
@@ -88,10 +119,12 @@ def main(quick: bool = False) -> int:
         "warm_up_steps": next((s[0] for s in samples if s[0] >= warm_up and s[3]), None),
         "ui_mb_start": round(samples[0][1], 1), "ui_mb_end": round(samples[-1][1], 1),
         "worker_mb_end": round(samples[-1][2], 1),
+        "render_mb_end": round(samples[-1][4], 1),
         "ui_growth_mb": round(growth(samples, 1, warm_up), 1),
         "worker_growth_mb": round(growth(samples, 2, warm_up), 1),
+        "render_growth_mb": round(growth(samples, 4, warm_up), 1),
     }
     print(f"  growth after warm-up: UI {result['ui_growth_mb']} MB, worker "
-          f"{result['worker_growth_mb']} MB")
+          f"{result['worker_growth_mb']} MB, render process {result['render_growth_mb']} MB")
     print(json.dumps(result))
     return 0

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QToolButton
 
 from advplay.app.main_window import MainWindow
 from advplay.app.menus import FRAME_RATES
+from advplay.bench.soak import child_pids, running
 from advplay.core.config import Config
 from advplay.worker.process import DEFAULT_FRAME_RATE
 
@@ -131,28 +132,6 @@ def test_closing_during_training_ends_the_worker(qtbot, window):
     assert multiprocessing.active_children() == []
 
 
-def children_of(pid: int) -> list[int]:
-    """Running (not zombie) processes whose parent is ``pid``, from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):  # not a process, or it ended meanwhile
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry))
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads processes from /proc")
 def test_frames_move_to_the_render_process_and_closing_ends_it_too(qtbot, window):
@@ -163,7 +142,7 @@ def test_frames_move_to_the_render_process_and_closing_ends_it_too(qtbot, window
     qtbot.waitUntil(lambda: "process" in drawn_in, timeout=60_000)  # after ~2 s of frames
     assert [where for where in drawn_in if where][0] == "thread"  # until it was ready
     worker = window.client.handle.process.pid
-    render_processes = children_of(worker)
+    render_processes = child_pids(worker)
     assert len(render_processes) == 1
     window.close()
     assert not running(worker) and not running(render_processes[0])
