@@ -8,11 +8,12 @@ another process (alternating 2 s phases, 12 each, median ratios 0.929 and 0.996;
 
 So once a CPU session has trained for ``PROCESS_AFTER_FRAMES`` live frames, the worker starts a
 render process. It keeps a *replica* of the session, built from the same config and target, and
-each frame the worker sends it the model's state (weights and tensors as NumPy, no optimisers:
-~0.3 MB and ~0.5 ms for the default GAN) and the frame's training fields; the replica loads the
-state and draws the same snapshot, value for value, which the worker publishes. Until the
-replica is ready (the process starting, or rebuilding after a change of config or drawing) and
-for sessions on other devices, the render thread draws. One frame is in flight at a time.
+each frame the worker sends it the model's state (weights and tensors as NumPy, no
+optimisers) and the frame's training fields (~0.3 MB and ~0.6 ms, pickled, for the default
+GAN); the replica loads the state and draws the same snapshot, value for value, which the
+worker publishes. Until the replica is ready (the process starting, or rebuilding after a
+change of config or drawing) and for sessions on other devices, the render thread draws. One
+frame is in flight at a time.
 
 The process is started with ``subprocess`` and reached through a ``multiprocessing``
 connection: the worker is a daemonic ``multiprocessing`` process, which may not have children of

@@ -175,7 +175,8 @@ def frame_state(model) -> dict[str, object]:
     network's parameters and buffers (in order), tensor attributes and ``extra_state()``; not
     the optimisers. A model built from the same config and target draws the same frame after
     :func:`load_frame_state` (the render process's replica). Walks no state dicts and copies
-    nothing twice: it runs on every live frame (~0.1 ms for the default GAN)."""
+    each network's tensors once (the small extra state is deep-copied): it runs on every live
+    frame (~0.2 ms for the default GAN; ~0.6 ms with the frame's fields, pickled, 0.3 MB)."""
     networks, tensors = {}, {}
     for name, value in vars(model).items():
         if isinstance(value, torch.nn.Module):
