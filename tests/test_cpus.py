@@ -81,7 +81,10 @@ def test_the_render_thread_and_process_keep_off_the_training_cpu(monkeypatch):
                       for m in published):
             assert time.time() < deadline, "no frame came from the render process"
             worker.train_chunk()
-        assert os.sched_getaffinity(worker.frames.thread.native_id) == set(rest)
+        drawing = [thread for thread in threading.enumerate()  # render, send, receive
+                   if thread.name.startswith("advplay-render")]
+        assert len(drawing) == 3
+        assert all(os.sched_getaffinity(thread.native_id) == set(rest) for thread in drawing)
         assert os.sched_getaffinity(worker.frames.process._child.pid) == set(rest)
     finally:
         worker.close()
