@@ -94,9 +94,11 @@ class RenderProcess:
 
     def __init__(self, resolution: int, threads: int, cpus: CpuPlan):
         ours, theirs = Pipe()  # a socket pair: private to the two processes
+        path = os.pathsep.join(entry for entry in sys.path if entry)  # advplay found as here
         self._child = subprocess.Popen(
             [sys.executable, "-c", "from advplay.worker.render import main; main()"],
-            stdin=subprocess.PIPE, pass_fds=(theirs.fileno(),))
+            stdin=subprocess.PIPE, pass_fds=(theirs.fileno(),),
+            env={**os.environ, "PYTHONPATH": path})
         with self._child.stdin as pipe:
             pipe.write(pickle.dumps((theirs.fileno(), threads, resolution, cpus)))
         theirs.close()
