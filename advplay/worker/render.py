@@ -89,7 +89,7 @@ class RenderProcess:
     The connection is used by two threads of its own, kept off training's CPU: one sends
     what the training thread queues, one receives the replies. Sent from the training thread,
     a frame's 0.3 MB cost it 1.7-2.8 ms (pickling, and waiting for the process to drain the
-    pipe), 5-8% of its time at 10 frames a second; queued, ~0.01 ms.
+    socket), 5-8% of its time at 10 frames a second; queued, ~0.01 ms.
     """
 
     def __init__(self, resolution: int, threads: int, cpus: CpuPlan):
