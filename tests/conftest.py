@@ -20,3 +20,16 @@ def no_leaked_processes():
     for child in leaked:
         child.kill()
     assert not leaked, f"test left child processes running: {leaked}"
+
+
+@pytest.fixture
+def worker():
+    """The worker's command handling driven directly (no process); what it publishes is kept
+    in ``worker.published``."""
+    from advplay.worker.process import Worker
+
+    published = []
+    worker = Worker(published.append)
+    worker.published = published
+    yield worker
+    worker.close()

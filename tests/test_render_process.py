@@ -15,7 +15,6 @@ from advplay.core.models import MODELS
 from advplay.core.session import Session
 from advplay.core.snapshot import Snapshot
 from advplay.worker import render
-from advplay.worker.process import Worker
 from advplay.worker.render import Replica, serve
 
 SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
@@ -143,14 +142,10 @@ def live_frames(published, where):
 
 
 @pytest.fixture
-def eager_worker(monkeypatch):
+def eager_worker(monkeypatch, worker):
     """A worker (driven directly) that moves frames to a render process at its first frame."""
     monkeypatch.setattr(render, "PROCESS_AFTER_FRAMES", 1)
-    published = []
-    worker = Worker(published.append)
-    worker.published = published
-    yield worker
-    worker.close()
+    return worker
 
 
 def test_the_worker_draws_live_frames_in_a_render_process_and_ends_it(eager_worker):

@@ -7,18 +7,9 @@ import pytest
 
 from advplay.core.config import Config
 from advplay.worker import WorkerHandle
-from advplay.worker.process import DEFAULT_FRAME_RATE, RENDER_BUDGET, Worker
+from advplay.worker.process import DEFAULT_FRAME_RATE, RENDER_BUDGET
 
 SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
-
-
-@pytest.fixture
-def worker():
-    published = []
-    worker = Worker(published.append)
-    worker.published = published
-    yield worker
-    worker.close()
 
 
 def kinds(messages):
