@@ -3,8 +3,6 @@
 import math
 import time
 
-import pytest
-
 from advplay.core.config import Config
 from advplay.worker import WorkerHandle
 from advplay.worker.process import DEFAULT_FRAME_RATE, RENDER_BUDGET

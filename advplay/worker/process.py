@@ -23,7 +23,7 @@ from advplay.core.config import config_from_dict
 from advplay.core.drawn import DrawnTarget
 from advplay.core.errors import ConfigError, TrainingDiverged
 from advplay.core.experiment import load_experiment, save_experiment
-from advplay.core.session import Capture, Session
+from advplay.core.session import Session
 from advplay.core.views import checked_extras
 from advplay.worker.cpus import CpuPlan
 from advplay.worker.render import FramePipeline
