@@ -2,6 +2,8 @@
 frames on the others (Linux, two CPUs or more), or anywhere when there is no plan."""
 
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -62,6 +64,13 @@ def test_threads_keep_to_the_plan_and_no_plan_frees_them():
     plan = CpuPlan(first, frozenset(rest))
     assert affinity_in_thread(plan.pin_training) == {first}
     assert affinity_in_thread(plan.keep_off_training) == set(rest)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:  # another process, by its id (the worker places its render process so)
+        assert plan.keep_off_training(child.pid)
+        assert os.sched_getaffinity(child.pid) == set(rest)
+    finally:
+        child.kill()
+        child.wait()
     narrowed = CpuPlan(None, frozenset({first}))  # a thread kept to one CPU, freed by none()
     assert affinity_in_thread(lambda: (narrowed.pin_training(),
                                        CpuPlan.none().pin_training())) == set(START_CPUS)

@@ -54,10 +54,10 @@ class CpuPlan:
         return keep_thread_to(self.others if self.training is None
                               else frozenset({self.training}))
 
-    def keep_off_training(self) -> bool:
-        """Keep the calling thread (and threads and processes it starts) off the training CPU
-        (with no plan: on any CPU)."""
-        return keep_thread_to(self.others)
+    def keep_off_training(self, pid: int = 0) -> bool:
+        """Keep the calling thread (and threads and processes it starts), or the process
+        ``pid`` (its main thread), off the training CPU (with no plan: on any CPU)."""
+        return keep_thread_to(self.others, pid)
 
 
 def allowed_cpus() -> frozenset[int]:
@@ -71,11 +71,12 @@ def allowed_cpus() -> frozenset[int]:
 START_CPUS = allowed_cpus()
 
 
-def keep_thread_to(cpus: frozenset[int]) -> bool:
-    """Keep the calling thread to ``cpus`` (on Linux ``sched_setaffinity`` applies to the
-    calling thread; threads and processes it starts later inherit it). False if refused."""
+def keep_thread_to(cpus: frozenset[int], pid: int = 0) -> bool:
+    """Keep the calling thread (``pid`` 0), or process ``pid``'s main thread, to ``cpus`` (on
+    Linux ``sched_setaffinity`` applies to one thread; threads and processes it starts later
+    inherit it). False if refused."""
     try:
-        os.sched_setaffinity(0, cpus)
-    except (AttributeError, OSError, ValueError):  # no affinity here, or CPUs gone (hotplug)
+        os.sched_setaffinity(pid, cpus)
+    except (AttributeError, OSError, ValueError):  # no affinity here, CPUs gone, process ended
         return False
     return True

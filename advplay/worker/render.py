@@ -17,8 +17,9 @@ frame is in flight at a time.
 
 The process is started with ``subprocess`` (the worker is a daemonic ``multiprocessing``
 process, which may not have children of its own) and inherits its end of a
-``multiprocessing`` connection (a socket pair), which two threads of the worker serve. It ends when the worker closes the connection or dies (end of file), is niced like
-the worker, and keeps off training's CPU as the render thread does (``advplay.worker.cpus``).
+``multiprocessing`` connection (a socket pair), which two threads of the worker serve. It
+ends when the worker closes the connection or dies (end of file), is niced like the worker,
+and keeps off training's CPU as the render thread does (``advplay.worker.cpus``).
 """
 
 from __future__ import annotations
@@ -99,8 +100,11 @@ class RenderProcess:
             [sys.executable, "-c", "from advplay.worker.render import main; main()"],
             stdin=subprocess.PIPE, pass_fds=(theirs.fileno(),),
             env={**os.environ, "PYTHONPATH": path})
+        # at once, as Python starts: started by the training thread, it runs on its CPU, and
+        # importing torch takes ~1.7 s
+        cpus.keep_off_training(self._child.pid)
         with self._child.stdin as pipe:
-            pipe.write(pickle.dumps((theirs.fileno(), threads, resolution, cpus)))
+            pipe.write(pickle.dumps((theirs.fileno(), threads, resolution)))
         theirs.close()
         self.cpus = cpus
         self._outbox: queue.Queue = queue.Queue()  # scenes and frames, in order; None: the end
@@ -352,8 +356,7 @@ def serve(connection, resolution: int) -> None:
 def main() -> None:
     """Entry point of the render process (its parameters come on standard input)."""
     try:
-        handle, threads, resolution, cpus = pickle.load(sys.stdin.buffer)
-        cpus.keep_off_training()  # before torch starts threads of its own, which inherit it
+        handle, threads, resolution = pickle.load(sys.stdin.buffer)
         with Connection(handle) as connection:
             import torch
 
