@@ -4,7 +4,9 @@ Training is one thread (``torch.set_num_threads(1)``). Left to the scheduler, th
 drawing of frames and training move between the CPUs, and as the worker is niced
 (``lower_priority``), whatever lands on training's CPU takes it from training. Kept apart
 (training on one CPU; the window, the render thread and the render process on the others),
-training went 3-9% faster beside the animating window on two CPUs (README, ``bench gui``).
+with frames drawn by the render process, training beside the animating window was ahead of
+the render thread left to the scheduler in 4 of 5 side-by-side runs of ``bench gui`` on two
+CPUs, by a median of 3.9 points (README).
 
 A plan is made once, in the app, from the CPUs it may use, and handed to the worker, which
 places its own threads and its render process. No plan (``None`` training CPU) where the OS
