@@ -2,8 +2,8 @@
 
 Resident memory (RSS, from /proc) of the UI process, the worker and its render process is
 sampled every few seconds. The warm-up (imports, caches, allocator pools, and the timeline's
-history filling up to its budget) lasts at least ``WARM_UP_STEPS`` steps and until the history has been
-thinned once; growth is measured from the end of the warm-up to the end of the run. Every
+history filling up to its budget) lasts at least ``WARM_UP_STEPS`` steps and until the
+history has been thinned once; growth is measured from the end of the warm-up to the end of the run. Every
 history is bounded, so a leak shows as steady growth.
 """
 

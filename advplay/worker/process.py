@@ -313,7 +313,6 @@ def worker_main(commands, messages, threads: int = 1, parent: int | None = None,
     # every frame for the app: started before this thread keeps to the training CPU, it keeps
     # off it, as do the render thread and process (they keep off it themselves).
     messages.put(("state", {"playing": False}))
-    (CpuPlan.none() if cpus is None else cpus).pin_training()
 
     def publish(message):
         if message[0] == "snapshot":
@@ -325,6 +324,7 @@ def worker_main(commands, messages, threads: int = 1, parent: int | None = None,
             messages.put(message)
 
     worker = Worker(publish, threads, cpus)
+    worker.frames.cpus.pin_training()  # the plan as the worker holds it (no plan: every CPU)
     parent = os.getppid() if parent is None else parent
     try:
         while os.getppid() == parent:  # an app killed without a word leaves no orphan training

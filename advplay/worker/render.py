@@ -299,7 +299,6 @@ class Replica:
     def __init__(self, resolution: int):
         self.resolution = resolution
         self.session = None
-        self.drawing = None
 
     def set_scene(self, config, same_drawing: bool, drawing, skipped) -> None:
         """Follow the worker's session: a new one for a new drawing or a change of config that
