@@ -13,6 +13,7 @@ from advplay.core.config import Config
 from advplay.worker import WorkerHandle, render
 from advplay.worker.cpus import PIN_VARIABLE, START_CPUS, CpuPlan
 from advplay.worker.process import Worker
+from worker_helpers import live_frames, play_until
 
 SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
 
@@ -85,11 +86,7 @@ def test_the_render_thread_and_process_keep_off_the_training_cpu(monkeypatch):
     try:
         worker.handle(("configure", SMALL.to_dict()))
         worker.handle(("play",))
-        deadline = time.time() + 60
-        while not any(m[0] == "snapshot" and m[2].get("drawn_in") == "process"
-                      for m in published):
-            assert time.time() < deadline, "no frame came from the render process"
-            worker.train_chunk()
+        play_until(worker, lambda: live_frames(published, "process"))
         drawing = [thread for thread in threading.enumerate()  # render, send, receive
                    if thread.name.startswith("advplay-render")]
         assert len(drawing) == 3

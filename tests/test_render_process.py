@@ -3,7 +3,6 @@ would, follows the session's changes, and the worker moves frames to it and back
 
 import pickle
 import threading
-import time
 import types
 from multiprocessing import Pipe
 
@@ -16,6 +15,7 @@ from advplay.core.session import Session
 from advplay.core.snapshot import Snapshot
 from advplay.worker import render
 from advplay.worker.render import Replica, serve
+from worker_helpers import live_frames, play_until
 
 SMALL = Config().replace({"model.width": 32, "train.batch_size": 64})
 RESOLUTION = 24
@@ -128,17 +128,6 @@ def test_the_render_process_answers_scenes_and_frames_and_reports_a_scene_it_can
     assert kind == "broken" and "density" in text.lower()
     server.join(5)
     assert not server.is_alive()
-
-
-def play_until(worker, condition, timeout=60.0):
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, "the worker did not get there in time"
-        worker.train_chunk()
-
-
-def live_frames(published, where):
-    return [m for m in published if m[0] == "snapshot" and m[2].get("drawn_in") == where]
 
 
 @pytest.fixture
