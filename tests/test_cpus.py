@@ -2,6 +2,7 @@
 frames on the others (Linux, two CPUs or more), or anywhere when there is no plan."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -92,6 +93,7 @@ def test_the_render_thread_and_process_keep_off_the_training_cpu(monkeypatch):
         assert len(drawing) == 3
         assert all(os.sched_getaffinity(thread.native_id) == set(rest) for thread in drawing)
         assert os.sched_getaffinity(worker.frames.process._child.pid) == set(rest)
+        assert os.sched_getscheduler(worker.frames.process._child.pid) == os.SCHED_IDLE
     finally:
         worker.close()
 
@@ -120,3 +122,49 @@ def test_the_worker_trains_on_its_cpu_unless_told_not_to(monkeypatch, pin):
         assert worker_affinity(handle, expected) == expected
     finally:
         handle.stop()
+
+
+def sleeping_child() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+def test_a_process_runs_at_idle_priority_only_under_a_plan():
+    child = sleeping_child()
+    try:
+        assert not CpuPlan.none().run_when_idle(child.pid)  # training may share every CPU
+        assert os.sched_getscheduler(child.pid) == os.SCHED_OTHER
+        assert CpuPlan(0, frozenset({1})).run_when_idle(child.pid)
+        assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
+    finally:
+        child.kill()
+        child.wait()
+    assert not CpuPlan(0, frozenset({1})).run_when_idle(child.pid)  # gone: refused, quietly
+
+
+@needs_two_cpus
+def test_a_starved_render_process_at_idle_priority_is_replaced_at_the_workers(monkeypatch,
+                                                                             capfd):
+    monkeypatch.setattr(render, "PROCESS_AFTER_FRAMES", 1)
+    monkeypatch.setattr(render, "STARVED_SECONDS", 0.2)
+    first, *rest = sorted(START_CPUS)
+    published = []
+    worker = Worker(published.append, 1, CpuPlan(first, frozenset(rest)))
+    try:
+        worker.handle(("configure", SMALL.to_dict()))
+        worker.handle(("play",))
+        play_until(worker, lambda: live_frames(published, "process"))
+        starved = worker.frames.process
+        assert starved.idle and os.sched_getscheduler(starved._child.pid) == os.SCHED_IDLE
+        os.kill(starved._child.pid, signal.SIGSTOP)  # never answers, as if given no CPU
+        count = len(live_frames(published, "process"))
+        play_until(worker, lambda: len(live_frames(published, "process")) > count)
+        replacement = worker.frames.process
+        assert replacement is not starved and not replacement.idle
+        assert os.sched_getscheduler(replacement._child.pid) == os.SCHED_OTHER
+        assert starved._child.poll() is not None  # ended (killed while stopped)
+        assert worker.frames.process_failures == 0 and not worker.frames.idle_allowed
+        assert not [m for m in published if m[0] == "error"]
+        assert "restarts at the worker's priority" in capfd.readouterr().err
+    finally:
+        worker.close()

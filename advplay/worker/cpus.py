@@ -8,6 +8,20 @@ with frames drawn by the render process, training beside the animating window wa
 the render thread left to the scheduler in 4 of 5 side-by-side runs of ``bench gui`` on two
 CPUs, by a median of 3.9 points (README).
 
+The render process, on the window's CPUs, runs at idle priority (``SCHED_IDLE``): woken by its
+timer while a frame was being drawn, the window's thread waited for the next scheduler tick
+(~4 ms) behind the process at the worker's niceness; the scheduler (EEVDF) lets a woken task
+preempt at once only a ``SCHED_IDLE`` one (nice 19 did not do it). In the window's 16 ms
+timer (90 s runs, the policy alternating every 3 s), intervals over 20 ms fell from 44 to 23,
+21 to 14, 47 to 31 and 26 to 18 (47 to 51 once); in ``bench gui`` (phases alternating, 12
+each, two runs) from 20 to 12 and 16 to 6, p99 20.05 -> 19.55 and 19.71 -> 19.24 ms, with
+training at 0.951 -> 0.958 and 0.884 -> 0.991 of headless. The render *thread* and the
+worker's sending threads keep the worker's niceness: they share training's GIL, and a thread
+preempted while holding it would hold training up. A process at idle priority starves beside
+a busy task of normal priority (another program, the compare view's second worker) and
+cannot, unprivileged, come back from it: the worker replaces a render process whose frame
+is overdue by one at its own priority (``STARVED_SECONDS`` in ``advplay.worker.render``).
+
 A plan is made once, in the app, from the CPUs it may use, and handed to the worker, which
 places its own threads and its render process. No plan (``None`` training CPU) where the OS
 has no CPU affinity (macOS, Windows), with fewer than two CPUs, when training uses more than
@@ -60,6 +74,18 @@ class CpuPlan:
         """Keep the calling thread (and threads and processes it starts), or the process
         ``pid`` (its main thread), off the training CPU (with no plan: on any CPU)."""
         return keep_thread_to(self.others, pid)
+
+    def run_when_idle(self, pid: int) -> bool:
+        """Run the process ``pid`` (its main thread, and the threads it starts later) at idle
+        priority (``SCHED_IDLE``), if training has a CPU of its own that it cannot take; False
+        where not (no plan, no such policy here, refused). Module notes."""
+        if self.training is None or not hasattr(os, "SCHED_IDLE"):
+            return False
+        try:
+            os.sched_setscheduler(pid, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:  # the process ended, or the OS refused
+            return False
+        return True
 
 
 def allowed_cpus() -> frozenset[int]:

@@ -19,7 +19,9 @@ The process is started with ``subprocess`` (the worker is a daemonic ``multiproc
 process, which may not have children of its own) and inherits its end of a
 ``multiprocessing`` connection (a socket pair), which two threads of the worker serve. It
 ends when the worker closes the connection or dies (end of file), is niced like the worker,
-and keeps off training's CPU as the render thread does (``advplay.worker.cpus``).
+and keeps off training's CPU as the render thread does, at idle priority while training
+has a CPU of its own (``advplay.worker.cpus``; one starved of CPU there is replaced by one at
+the worker's priority).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ PROCESS_AFTER_FRAMES = 20
 PROCESS_FAILURES_ALLOWED = 3
 #: seconds to wait for the frame in flight before the render process is given up as hung
 FRAME_TIMEOUT = 10.0
+#: a frame in a render process at idle priority that has not come after this many seconds, and
+#: this many times the last frame's drawing time, means the process is starved of CPU (by a
+#: busy program of normal priority on the window's CPUs): it is replaced by one at the worker's
+#: priority. A default frame takes ~0.01-0.02 s
+STARVED_SECONDS, STARVED_FACTOR = 1.0, 10
 #: the render process gets its end of the connection as an inherited file descriptor
 #: (``pass_fds``), which Windows has not: there the render thread draws every frame
 PROCESS_POSSIBLE = os.name == "posix"
@@ -93,7 +100,7 @@ class RenderProcess:
     socket), 5-8% of its time at 10 frames a second; queued, ~0.01 ms.
     """
 
-    def __init__(self, resolution: int, threads: int, cpus: CpuPlan):
+    def __init__(self, resolution: int, threads: int, cpus: CpuPlan, idle: bool = True):
         ours, theirs = Pipe()  # a socket pair: private to the two processes
         path = os.pathsep.join(entry for entry in sys.path if entry)  # advplay found as here
         self._child = subprocess.Popen(
@@ -103,6 +110,8 @@ class RenderProcess:
         # at once, as Python starts: started by the training thread, it runs on its CPU, and
         # importing torch takes ~1.7 s
         cpus.keep_off_training(self._child.pid)
+        #: whether it runs at idle priority (asked, and the plan allows it: advplay.worker.cpus)
+        self.idle = idle and cpus.run_when_idle(self._child.pid)
         with self._child.stdin as pipe:
             pipe.write(pickle.dumps((theirs.fileno(), threads, resolution)))
         theirs.close()
@@ -196,7 +205,9 @@ class FramePipeline:
         self.thread.start()
         self.process: RenderProcess | None = None
         self.process_failures = 0
+        self.idle_allowed = True  # until a render process at idle priority starved
         self._pending = None  # (session, stats) of the frame the process is drawing
+        self._sent_at = 0.0
         self._process_seconds: float | None = None  # the last frame's, if the process drew it
         self._cpu_frames = 0
 
@@ -219,6 +230,7 @@ class FramePipeline:
         if self._process_ready(session, scene):
             self.process.send_frame(session.frame_state(), session.frame_fields())
             self._pending = (session, {**stats, "drawn_in": "process"})
+            self._sent_at = time.perf_counter()
             return
         self._process_seconds = None
         self.thread.submit(session.capture(), {**stats, "drawn_in": "thread"}, session.remember)
@@ -229,7 +241,8 @@ class FramePipeline:
             return False
         self._cpu_frames += 1
         if self.process is None and self._cpu_frames >= PROCESS_AFTER_FRAMES:
-            self.process = RenderProcess(self.resolution, self.threads, self.cpus)
+            self.process = RenderProcess(self.resolution, self.threads, self.cpus,
+                                         idle=self.idle_allowed)
         if self.process is None:
             return False
         if not self.process.alive:  # also one that ended before it could answer
@@ -251,6 +264,26 @@ class FramePipeline:
                 self._process_failed("it could not build the session:\n" + reply[1])
                 return
             self._frame_drawn(*reply[1:])
+        if self._starved():
+            self._replace_starved_process()
+
+    def _starved(self) -> bool:
+        """Whether the frame in flight has waited too long for a render process at idle
+        priority (``STARVED_SECONDS``, ``STARVED_FACTOR``)."""
+        if self._pending is None or self.process is None or not self.process.idle:
+            return False
+        limit = max(STARVED_SECONDS, STARVED_FACTOR * (self._process_seconds or 0.0))
+        return time.perf_counter() - self._sent_at > limit
+
+    def _replace_starved_process(self) -> None:
+        """End the starved process; the thread draws until the next, at the worker's priority,
+        is ready (the frame in flight is dropped: a later one follows, or the caller's own)."""
+        print(f"advplay: the render process at idle priority drew no frame in "
+              f"{STARVED_SECONDS:g} s (the CPU is busy); it restarts at the worker's priority",
+              file=sys.stderr)
+        self.process.close(timeout=0.5)
+        self.process, self._pending, self._cpu_frames = None, None, 0
+        self.idle_allowed = False
 
     def _frame_drawn(self, snapshot, error: str | None, seconds: float) -> None:
         session, stats = self._pending
