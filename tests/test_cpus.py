@@ -78,25 +78,39 @@ def test_threads_keep_to_the_plan_and_no_plan_frees_them():
                                        CpuPlan.none().pin_training())) == set(START_CPUS)
 
 
-@needs_two_cpus
-def test_the_render_thread_and_process_keep_off_the_training_cpu(monkeypatch):
+@pytest.fixture
+def planned_worker(monkeypatch):
+    """A worker (driven directly) under a CPU plan, playing, its frames drawn by a render
+    process at idle priority; what it publishes is in ``worker.published``. Training (this
+    thread) keeps to its CPU, as in the worker process, and a render process is taken for
+    starved only when a test lowers ``STARVED_SECONDS``."""
     monkeypatch.setattr(render, "PROCESS_AFTER_FRAMES", 1)
+    monkeypatch.setattr(render, "STARVED_SECONDS", 1e6)
     first, *rest = sorted(START_CPUS)
     published = []
-    worker = Worker(published.append, 1, CpuPlan(first, frozenset(rest)))
+    plan = CpuPlan(first, frozenset(rest))
+    worker = Worker(published.append, 1, plan)
+    worker.published = published
+    plan.pin_training()
     try:
         worker.handle(("configure", SMALL.to_dict()))
         worker.handle(("play",))
         play_until(worker, lambda: live_frames(published, "process"))
-        drawing = [thread for thread in threading.enumerate()  # render, send, receive
-                   if thread.name.startswith("advplay-render")]
-        assert len(drawing) == 3
-        assert all(os.sched_getaffinity(thread.native_id) == set(rest) for thread in drawing)
-        assert os.sched_getaffinity(worker.frames.process._child.pid) == set(rest)
-        assert os.sched_getscheduler(worker.frames.process._child.pid) == os.SCHED_IDLE
+        yield worker
     finally:
         worker.close()
+        CpuPlan.none().pin_training()  # this thread free again
 
+
+@needs_two_cpus
+def test_the_render_thread_and_process_keep_off_the_training_cpu(planned_worker):
+    worker, rest = planned_worker, START_CPUS - {min(START_CPUS)}
+    drawing = [thread for thread in threading.enumerate()  # render, send, receive
+               if thread.name.startswith("advplay-render")]
+    assert len(drawing) == 3
+    assert all(os.sched_getaffinity(thread.native_id) == set(rest) for thread in drawing)
+    assert os.sched_getaffinity(worker.frames.process._child.pid) == set(rest)
+    assert os.sched_getscheduler(worker.frames.process._child.pid) == os.SCHED_IDLE
 
 def worker_affinity(handle: WorkerHandle, expected: set, timeout: float = 60.0) -> set:
     """The worker process's training thread's CPUs, once they are ``expected`` (it keeps to
@@ -143,28 +157,19 @@ def test_a_process_runs_at_idle_priority_only_under_a_plan():
 
 
 @needs_two_cpus
-def test_a_starved_render_process_at_idle_priority_is_replaced_at_the_workers(monkeypatch,
-                                                                             capfd):
-    monkeypatch.setattr(render, "PROCESS_AFTER_FRAMES", 1)
+def test_a_starved_render_process_at_idle_priority_is_replaced_at_the_workers(
+        monkeypatch, planned_worker, capfd):
     monkeypatch.setattr(render, "STARVED_SECONDS", 0.2)
-    first, *rest = sorted(START_CPUS)
-    published = []
-    worker = Worker(published.append, 1, CpuPlan(first, frozenset(rest)))
-    try:
-        worker.handle(("configure", SMALL.to_dict()))
-        worker.handle(("play",))
-        play_until(worker, lambda: live_frames(published, "process"))
-        starved = worker.frames.process
-        assert starved.idle and os.sched_getscheduler(starved._child.pid) == os.SCHED_IDLE
-        os.kill(starved._child.pid, signal.SIGSTOP)  # never answers, as if given no CPU
-        count = len(live_frames(published, "process"))
-        play_until(worker, lambda: len(live_frames(published, "process")) > count)
-        replacement = worker.frames.process
-        assert replacement is not starved and not replacement.idle
-        assert os.sched_getscheduler(replacement._child.pid) == os.SCHED_OTHER
-        assert starved._child.poll() is not None  # ended (killed while stopped)
-        assert worker.frames.process_failures == 0 and not worker.frames.idle_allowed
-        assert not [m for m in published if m[0] == "error"]
-        assert "restarts at the worker's priority" in capfd.readouterr().err
-    finally:
-        worker.close()
+    worker, published = planned_worker, planned_worker.published
+    starved = worker.frames.process
+    assert starved.idle and os.sched_getscheduler(starved._child.pid) == os.SCHED_IDLE
+    os.kill(starved._child.pid, signal.SIGSTOP)  # never answers, as if given no CPU
+    count = len(live_frames(published, "process"))
+    play_until(worker, lambda: len(live_frames(published, "process")) > count)
+    replacement = worker.frames.process
+    assert replacement is not starved and not replacement.idle
+    assert os.sched_getscheduler(replacement._child.pid) == os.SCHED_OTHER
+    assert starved._child.poll() is not None  # ended (killed while stopped)
+    assert worker.frames.process_failures == 0 and not worker.frames.idle_allowed
+    assert not [m for m in published if m[0] == "error"]
+    assert "restarts at the worker's priority" in capfd.readouterr().err
