@@ -267,22 +267,23 @@ class FramePipeline:
         if self._starved():
             self._replace_starved_process()
 
-    def _starved(self) -> bool:
-        """Whether the frame in flight has waited too long for a render process at idle
-        priority (``STARVED_SECONDS``, ``STARVED_FACTOR``)."""
+    def _starved_limit(self) -> float | None:
+        """How long the frame in flight may wait for a render process at idle priority
+        (``STARVED_SECONDS``, or ``STARVED_FACTOR`` times its last frame); None if it need not."""
         if self._pending is None or self.process is None or not self.process.idle:
-            return False
-        limit = max(STARVED_SECONDS, STARVED_FACTOR * (self._process_seconds or 0.0))
-        return time.perf_counter() - self._sent_at > limit
+            return None
+        return max(STARVED_SECONDS, STARVED_FACTOR * (self._process_seconds or 0.0))
+
+    def _starved(self) -> bool:
+        limit = self._starved_limit()
+        return limit is not None and time.perf_counter() - self._sent_at > limit
 
     def _replace_starved_process(self) -> None:
         """End the starved process; the thread draws until the next, at the worker's priority,
         is ready (the frame in flight is dropped: a later one follows, or the caller's own)."""
-        print(f"advplay: the render process at idle priority drew no frame in "
-              f"{STARVED_SECONDS:g} s (the CPU is busy); it restarts at the worker's priority",
-              file=sys.stderr)
-        self.process.close(timeout=0.5)
-        self.process, self._pending, self._cpu_frames = None, None, 0
+        self._end_process(f"the render process at idle priority drew no frame in "
+                          f"{self._starved_limit():.3g} s (the CPU is busy); "
+                          "it restarts at the worker's priority")
         self.idle_allowed = False
 
     def _frame_drawn(self, snapshot, error: str | None, seconds: float) -> None:
@@ -308,11 +309,14 @@ class FramePipeline:
 
     def _process_failed(self, why: str) -> None:
         """Give the render process up (the thread draws; a new process may start later)."""
-        print(f"advplay: the render process stopped ({why}); frames are drawn in the worker",
-              file=sys.stderr)
+        self._end_process(f"the render process stopped ({why}); frames are drawn in the worker")
+        self.process_failures += 1
+
+    def _end_process(self, message: str) -> None:
+        """Say why on stderr, end the render process and drop the frame it was drawing."""
+        print(f"advplay: {message}", file=sys.stderr)
         self.process.close(timeout=0.5)
         self.process, self._pending, self._cpu_frames = None, None, 0
-        self.process_failures += 1
 
     def close(self) -> None:
         """Stop the thread and wait for it (a thread still inside a torch kernel at interpreter
